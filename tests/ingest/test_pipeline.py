@@ -151,3 +151,26 @@ def test_rerun_changes_nothing_and_a_changed_row_makes_a_version(
         entry = s.scalar(select(Entry).where(Entry.patient_id == pid, Entry.section == "demographics"))
         assert entry.current_version == 2
         assert s.scalar(select(func.count()).select_from(Patient)) == PATIENTS
+
+
+def test_icd10_case_finding_registers_only_patients_with_the_code(
+    store: ClinicalStore, hospital: Path, mapping_text: str, tmp_path: Path
+) -> None:
+    text = mapping_text + ("case_finding: {source: emr_admissions, patient_id: patient_id, "
+                           "columns: [icd10_main, icd10_other], codes: [C73]}\n")
+    (tmp_path / "m.yaml").write_text(text, encoding="utf-8")
+    report = run_ingest(store, hospital, load_mapping(tmp_path / "m.yaml", store.dictionary), text)
+    # Expected straight from the export: C73 as main or other diagnosis of any stay, the Cyrillic "С73" that
+    # the generator types into some stays included (it is the same code).
+    with (hospital / "exports" / "emr" / "admissions.csv").open(encoding="utf-8", newline="") as f:
+        stays = list(csv.DictReader(f, delimiter=";"))
+    cases = {r["patient_id"] for r in stays
+             if "C73" in {c.strip().replace("\u0421", "C") for c in [r["icd10_main"], *r["icd10_other"].split(",")]}}
+    with (hospital / "exports" / "emr" / "patients.csv").open(encoding="cp1251", newline="") as f:
+        master = {r["ИД пациента"] for r in csv.DictReader(f, delimiter=";")}
+    assert cases < master  # some patients were treated elsewhere: no stay, so no code here
+    assert report.balanced and report.patients_created == len(cases)
+    assert report.excluded > 0
+    with store.session() as s:
+        registered = set(s.scalars(select(PatientIdentifier.value).where(PatientIdentifier.system == "EMR")))
+    assert registered == cases

@@ -141,6 +141,22 @@ class Validator:
         warnings = [Issue(section, n, v, r, m, "warning", patient) for n, v, r, m in ctx.warnings]
         return ValidEntry(section, when, facility, canonical, ctx.entered, ctx.references, warnings)
 
+    def canonical(self, section: str, name: str, raw: Any, *, birth_date: date | None = None) -> Any:
+        """One field's value in canonical form (None when missing), checked as `validate` checks it.
+
+        For comparing a value offered by a second source with the stored one, without re-checking the whole
+        entry; raises EntryRejected naming the rule when the value is not acceptable.
+        """
+        checker = self._checkers.get(section, {}).get(name)
+        if checker is None:
+            raise EntryRejected([Issue(section, name, raw, "unknown_field", f"section {section} has no such field")])
+        if _is_missing(raw):
+            return None
+        try:
+            return checker(raw, _Context(birth_date, self.today or date.today(), {}, {}, []))
+        except _Bad as bad:
+            raise EntryRejected([Issue(section, name, raw, bad.rule, bad.message)]) from None
+
     def _entry_date(
         self, sec: Section, raw: date | str | None, ctx: _Context, patient: str | None, errors: list[Issue]
     ) -> date | None:
@@ -201,17 +217,22 @@ class Validator:
         units = self.dictionary.units
         integer = f.type == FieldType.INTEGER
 
+        factors: dict[str, float] = {}  # per source unit: the same few spellings come back on every row
+
         def convert(number: float, unit: str | None) -> float:
             if unit is None or f.unit is None or unit == f.unit:
                 return number
-            try:
-                return _round(number * units.factor(unit, f.unit, f.molar_mass))
-            except UnitError as exc:
-                raise _Bad("unit", f"{exc}; accepted: {', '.join(f.accepted_units)}") from None
+            factor = factors.get(unit)
+            if factor is None:
+                try:
+                    factor = factors[unit] = units.factor(unit, f.unit, f.molar_mass)
+                except UnitError as exc:
+                    raise _Bad("unit", f"{exc}; accepted: {', '.join(f.accepted_units)}") from None
+            return _round(number * factor)
 
         def check(raw: Any, ctx: _Context) -> float | int:
             unit = None
-            if isinstance(raw, Mapping):
+            if isinstance(raw, dict | Mapping):  # dict first: the ABC check is slow and dicts are the rule
                 extra = set(raw) - {"value", "unit", "ref_low", "ref_high"}
                 if extra or "value" not in raw:
                     raise _Bad("type", "a quantity is {value, unit[, ref_low, ref_high]}")

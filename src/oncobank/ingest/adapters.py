@@ -7,6 +7,7 @@ import glob
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from oncobank.ingest.mapping import Source
@@ -39,8 +40,16 @@ def source_files(source: Source, root: Path) -> list[Path]:
     return found
 
 
-def read_rows(source: Source, path: Path, root: Path) -> Iterator[SourceRow]:
-    """Rows of one file in the source's format, read as a stream."""
+PER_PATIENT_FORMATS = frozenset({"hl7"})  # formats whose rows repeat their message's patient segments
+
+
+def read_rows(source: Source, path: Path, root: Path, *, per_patient: bool = False) -> Iterator[SourceRow]:
+    """Rows of one file in the source's format, read as a stream.
+
+    With `per_patient`, a format of PER_PATIENT_FORMATS gives one row per message holding only its patient
+    and order segments (MSH, PID, PV1, ORC, OBR), for readers that want to know who, not what: every OBX row
+    of a message would repeat them.
+    """
     name = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
     if source.format in ("json", "fhir"):
         from oncobank.ingest import structured
@@ -57,8 +66,10 @@ def read_rows(source: Source, path: Path, root: Path) -> Iterator[SourceRow]:
 
         yield from document_rows(source, path, name)
         return
-    readers = {"csv": csv_rows, "xlsx": _xlsx_rows, "hl7": _hl7_rows}
-    yield from readers[source.format](source, path, name)
+    if source.format == "hl7":
+        yield from _hl7_rows(source, path, name, per_patient)
+        return
+    yield from (csv_rows if source.format == "csv" else _xlsx_rows)(source, path, name)
 
 
 def csv_rows(source: Source, path: Path, name: str) -> Iterator[SourceRow]:
@@ -72,7 +83,7 @@ def csv_rows(source: Source, path: Path, name: str) -> Iterator[SourceRow]:
             header = [h.strip().lstrip("\ufeff") for h in header]
             for values in reader:
                 line = reader.line_num
-                if not any(v.strip() for v in values):
+                if not "".join(values).strip():
                     continue
                 if len(values) != len(header):
                     yield SourceRow(
@@ -122,20 +133,20 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _hl7_rows(source: Source, path: Path, name: str) -> Iterator[SourceRow]:
+def _hl7_rows(source: Source, path: Path, name: str, per_patient: bool = False) -> Iterator[SourceRow]:
     message: list[str] = []
     number = 0
     for segment in _segments(path, name, source.encoding):
         kind = segment[:3]
         if kind == "MSH" and message:
             number += 1
-            yield from _hl7_message(message, name, number)
+            yield from _hl7_message(message, name, number, per_patient)
             message = []
-        if kind in ("FHS", "BHS", "BTS", "FTS"):
+        if kind in ("FHS", "BHS", "BTS", "FTS") or (per_patient and kind not in _CONTEXT):
             continue
         message.append(segment)
     if message:
-        yield from _hl7_message(message, name, number + 1)
+        yield from _hl7_message(message, name, number + 1, per_patient)
 
 
 def _segments(path: Path, name: str, encoding: str) -> Iterator[str]:
@@ -159,7 +170,10 @@ def _decode(raw: bytes, name: str, encoding: str) -> str:
         raise AdapterError(f"{name}: a segment is not valid {encoding}: {exc.reason}") from None
 
 
-def _hl7_message(segments: list[str], name: str, number: int) -> Iterator[SourceRow]:
+_CONTEXT = ("MSH", "PID", "OBR", "ORC", "PV1")  # segments whose fields every later OBX row of a message carries
+
+
+def _hl7_message(segments: list[str], name: str, number: int, per_patient: bool = False) -> Iterator[SourceRow]:
     """One row per OBX, carrying the message's MSH, PID and the OBR it belongs to as `SEG-n.c` keys."""
     where = f"message {number}"
     if not segments[0].startswith("MSH") or len(segments[0]) < 8:
@@ -179,11 +193,13 @@ def _hl7_message(segments: list[str], name: str, number: int) -> Iterator[Source
         if kind == "OBX":
             count += 1
             yield SourceRow(name, f"{where}, OBX {count}", {**context, **fields})
-        elif kind in ("MSH", "PID", "OBR", "ORC", "PV1"):
+        elif kind in _CONTEXT:
             if kind == "OBR":
                 context = {k: v for k, v in context.items() if not k.startswith("OBR-")}
             context.update(fields)
-    if count == 0:
+    if per_patient:
+        yield SourceRow(name, where, context)
+    elif count == 0:
         yield SourceRow(name, where, {k: v for k, v in context.items() if not k.startswith("PID-")},
                         "message carries no OBX result")
 
@@ -191,15 +207,29 @@ def _hl7_message(segments: list[str], name: str, number: int) -> Iterator[Source
 def _flatten(kind: str, parts: list[str], components: str, repetition: str) -> dict[str, str]:
     """`PID-5` → whole field, `PID-5.1` → its components; identifier lists as `PID-3:<authority>`."""
     out: dict[str, str] = {}
-    for index, value in enumerate(parts[1:], start=1):
-        key = f"{kind}-{index}"
+    for index in range(1, len(parts)):
+        value = parts[index]
+        key = _field_key(kind, index)
         out[key] = value
-        first = value.split(repetition)[0]
-        for c, part in enumerate(first.split(components), start=1):
-            out[f"{key}.{c}"] = part
-        if kind == "PID" and index == 3:
+        first = value.split(repetition, 1)[0] if repetition in value else value
+        if components in first:
+            for c, part in enumerate(first.split(components), start=1):
+                out[_component_key(key, c)] = part
+        else:  # most fields have one component: skip the split (this loop runs for every field of every row)
+            out[_component_key(key, 1)] = first
+        if index == 3 and kind == "PID":
             for rep in value.split(repetition):
                 bits = rep.split(components)
                 if len(bits) >= 4 and bits[3]:
                     out[f"PID-3:{bits[3]}"] = bits[0]
     return out
+
+
+@lru_cache(maxsize=4096)
+def _field_key(kind: str, index: int) -> str:
+    return f"{kind}-{index}"
+
+
+@lru_cache(maxsize=16384)
+def _component_key(key: str, component: int) -> str:
+    return f"{key}.{component}"

@@ -14,9 +14,7 @@ from oncobank.ingest.keys import pairs_in
 from oncobank.ingest.mapping import Source
 from oncobank.ingest.models import IngestAdmission
 from oncobank.ingest.records import content_hash
-from oncobank.ingest.values import ValueProblem, parse_date
-
-ICD_LATIN = str.maketrans("САВЕКМНОРТХ", "CABEKMHOPTX")  # Cyrillic look-alikes typed into ICD-10 codes
+from oncobank.ingest.values import ValueProblem, icd10_codes, parse_date
 
 
 def stay(source: Source, row: SourceRow) -> tuple[dict[str, Any] | None, str | None]:
@@ -34,8 +32,7 @@ def stay(source: Source, row: SourceRow) -> tuple[dict[str, Any] | None, str | N
         return None, str(exc)
     if discharged is not None and discharged < admitted:
         return None, "the discharge date is before the admission date"
-    codes = [c.strip().upper().translate(ICD_LATIN) for column in layout.codes
-             for c in row.fields.get(column, "").replace(";", ",").split(",") if c.strip()]
+    codes = [c for column in layout.codes for c in icd10_codes(row.fields.get(column, ""))]
     department = row.fields.get(layout.department, "").strip() or None if layout.department else None
     return {"system": source.system, "admission_key": key, "admitted": admitted, "discharged": discharged,
             "department": department, "codes": codes, "content_hash": content_hash(row.fields)}, None
@@ -49,7 +46,7 @@ def store_stays(s: Session, stays: list[dict[str, Any]], batch_id: int) -> dict[
     keys = sorted({(x["system"], x["admission_key"]) for x in stays})
     known = {(r.system, r.admission_key): r.content_hash for r in s.execute(
         select(IngestAdmission.system, IngestAdmission.admission_key, IngestAdmission.content_hash)
-        .where(pairs_in(IngestAdmission.system, IngestAdmission.admission_key, keys)))}
+        .where(pairs_in(s, IngestAdmission.system, IngestAdmission.admission_key, keys)))}
     fresh = []
     for x in stays:
         key = (x["system"], x["admission_key"])

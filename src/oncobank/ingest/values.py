@@ -11,6 +11,7 @@ _RANGE = re.compile(r"^\s*(-?[\d.,]+)\s*[-–—]\s*(-?[\d.,]+)\s*$")
 _UPPER = re.compile(r"^\s*(?:<|<=|≤|до)\s*(-?[\d.,]+)\s*$")
 _LOWER = re.compile(r"^\s*(?:>|>=|≥|от)\s*(-?[\d.,]+)\s*$")
 _LIMIT = re.compile(r"^\s*(<|>|≤|≥)\s*(-?[\d.,]+)\s*$")
+_ICD_LATIN = str.maketrans("САВЕКМНОРТХ", "CABEKMHOPTX")  # Cyrillic look-alikes typed into ICD-10 codes
 
 
 class ValueProblem(ValueError):
@@ -66,6 +67,7 @@ def result_value(text: str, decimal: str, below_limit: str) -> tuple[float, str 
     return number(match.group(2), decimal), match.group(1)
 
 
+@lru_cache(maxsize=1 << 12)  # a laboratory prints the same few ranges on every result of a test
 def reference_range(text: str, decimal: str) -> tuple[float | None, float | None]:
     """"0,27 - 4,20" → (0.27, 4.2); "< 40" → (None, 40); "> 5" → (5, None)."""
     for pattern, low, high in ((_RANGE, 1, 2), (_UPPER, None, 1), (_LOWER, 1, None)):
@@ -76,3 +78,8 @@ def reference_range(text: str, decimal: str) -> tuple[float | None, float | None
                 None if high is None else number(match.group(high), decimal),
             )
     raise ValueProblem("reference_range", "expected a reference range such as '0,4 - 4,0' or '< 40'")
+
+
+def icd10_codes(text: str) -> list[str]:
+    """The ICD-10 codes of a cell ("C73; С77.0" → ["C73", "C77.0"]), Cyrillic look-alike letters made Latin."""
+    return [c.strip().upper().translate(_ICD_LATIN) for c in text.replace(";", ",").split(",") if c.strip()]

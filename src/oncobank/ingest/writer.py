@@ -78,6 +78,7 @@ class ChunkWriter:
         self._versions: list[tuple[int | _NewEntry, int, int, ValidEntry, str]] = []
         self._issues: list[dict[str, Any]] = []
         self._documents: dict[str, dict[str, Any]] = {}  # sha256 -> extracted text of a document source's file
+        self._open_quarantine: bool | None = None  # known once: does any earlier row wait in quarantine?
 
     def write(self, s: Session, rows: list[MappedRow]) -> None:
         report = self.report
@@ -123,7 +124,10 @@ class ChunkWriter:
         for item in fresh:
             groups.setdefault(item[0].fact_key, []).append(item)
         current = self._current(s, list(groups))
-        births: dict[int, date | None] = {}
+        singles = {key: (members[0][1], members[0][0].section) for key, members in groups.items()
+                   if key not in current and not self.store.dictionary.section(members[0][0].section).repeating}
+        current.update(self._single_entries(s, singles))
+        births = self.store.birth_dates(s, {m[0][1] for m in groups.values() if m[0][0].section != "demographics"})
         for fact_key, members in groups.items():
             self._merge(s, fact_key, members, current.get(fact_key), births, quarantine)
         self._flush(s)
@@ -137,7 +141,7 @@ class ChunkWriter:
         query = (
             select(PatientIdentifier.system, PatientIdentifier.value, Patient.id, Patient.registry_id)
             .join(Patient, Patient.id == PatientIdentifier.patient_id)
-            .where(pairs_in(PatientIdentifier.system, PatientIdentifier.value, sorted(pairs)))
+            .where(pairs_in(s, PatientIdentifier.system, PatientIdentifier.value, sorted(pairs)))
         )
         return {(r.system, r.value): (r.id, r.registry_id) for r in s.execute(query)}
 
@@ -145,7 +149,7 @@ class ChunkWriter:
         if not pairs:
             return set()
         query = select(LinkDecision.system, LinkDecision.source_id).where(
-            LinkDecision.status == "review", pairs_in(LinkDecision.system, LinkDecision.source_id, sorted(pairs))
+            LinkDecision.status == "review", pairs_in(s, LinkDecision.system, LinkDecision.source_id, sorted(pairs))
         )
         return {(r.system, r.source_id) for r in s.execute(query)}
 
@@ -154,7 +158,7 @@ class ChunkWriter:
         if not keys:
             return {}
         query = select(IngestRecord.source, IngestRecord.record_key, IngestRecord.content_hash).where(
-            pairs_in(IngestRecord.source, IngestRecord.record_key, keys)
+            pairs_in(s, IngestRecord.source, IngestRecord.record_key, keys)
         )
         return {(r.source, r.record_key): r.content_hash for r in s.execute(query)}
 
@@ -186,10 +190,7 @@ class ChunkWriter:
     ) -> None:
         first, pid, registry_id, _ = members[0]
         section = first.section
-        if current is None and not self.store.dictionary.section(section).repeating:
-            current = self._single_entry(s, fact_key, pid, section)
-        if pid not in births:
-            births[pid] = None if section == "demographics" else self.store.birth_date(s, pid)
+        born = None if section == "demographics" else births[pid]
         base: dict[str, Any] = {}
         when, facility = first.date, first.facility
         if current is not None:
@@ -213,7 +214,7 @@ class ChunkWriter:
         for _ in range(len(supplied) + 2):
             try:
                 valid = self.store.validator.validate(
-                    section, values, entry_date=when, facility=facility, patient=registry_id, birth_date=births[pid]
+                    section, values, entry_date=when, facility=facility, patient=registry_id, birth_date=born
                 )
                 break
             except EntryRejected as exc:
@@ -241,7 +242,7 @@ class ChunkWriter:
         for r, name in compare:
             if id(r) in rejected:
                 continue
-            status = self._compare(section, values, name, r, valid, when, facility, registry_id, births[pid])
+            status = self._compare(section, name, r, valid, born)
             outcomes.setdefault(id(r), {})[name] = status
             if status == "conflict":
                 issues_out.append({"field": name, "row": r, "kept": valid.values.get(name)})
@@ -278,37 +279,36 @@ class ChunkWriter:
             blamed.setdefault(id(row), (row, []))[1].append(issue)
         return list(blamed.values())
 
-    def _compare(
-        self, section: str, values: dict[str, Any], name: str, r: MappedRow, valid: ValidEntry,
-        when: date | None, facility: str | None, registry_id: str, born: date | None,
-    ) -> str:
+    def _compare(self, section: str, name: str, r: MappedRow, valid: ValidEntry, born: date | None) -> str:
         try:
-            other = self.store.validator.validate(
-                section, {**values, name: r.values[name]}, entry_date=when, facility=facility,
-                patient=registry_id, birth_date=born,
-            )
+            other = self.store.validator.canonical(section, name, r.values[name], birth_date=born)
         except EntryRejected:
             return "conflict"
-        return "duplicate" if _same(other.values.get(name), valid.values.get(name)) else "conflict"
+        return "duplicate" if _same(other, valid.values.get(name)) else "conflict"
 
     def _as_input(self, section: str, valid: ValidEntry) -> dict[str, Any]:
         version = EntryVersion(values=valid.values, entered=valid.entered, reference_ranges=valid.references)
         return self.store.as_input(section, version)
 
-    def _single_entry(self, s: Session, fact_key: str, pid: int, section: str) -> _Current | None:
-        # A one-per-patient section may already hold an entry typed in by hand: ingest adds to it.
+    def _single_entries(self, s: Session, wanted: dict[str, tuple[int, str]]) -> dict[str, _Current]:
+        """Entries of one-per-patient sections already stored (typed in by hand, say): the ingest adds to them."""
+        if not wanted:
+            return {}
+        keys = {(pid, section): key for key, (pid, section) in wanted.items()}
         query = (
-            select(Entry.id, Entry.current_version, EntryVersion)
+            select(Entry.id, Entry.patient_id, Entry.section, Entry.current_version, EntryVersion)
             .join(EntryVersion, (EntryVersion.entry_id == Entry.id) & (EntryVersion.version == Entry.current_version))
-            .where(Entry.patient_id == pid, Entry.section == section, EntryVersion.status == "active")
+            .where(pairs_in(s, Entry.section, Entry.patient_id, [(sec, pid) for pid, sec in keys]),
+                   EntryVersion.status == "active")
         )
-        found = s.execute(query).first()
-        if found is None:
-            return None
-        entry_id, version, v = found
-        s.execute(insert(IngestFact).values(fact_key=fact_key, entry_id=entry_id, patient_id=pid))
-        valid = ValidEntry(section, v.entry_date, v.facility, v.values, v.entered, v.reference_ranges)
-        return _Current(entry_id, pid, version, valid)
+        out: dict[str, _Current] = {}
+        for entry_id, pid, section, version, v in s.execute(query):
+            valid = ValidEntry(section, v.entry_date, v.facility, v.values, v.entered, v.reference_ranges)
+            out[keys[(pid, section)]] = _Current(entry_id, pid, version, valid)
+        if out:
+            s.connection().execute(insert(IngestFact.__table__), [
+                {"fact_key": key, "entry_id": c.entry_id, "patient_id": c.patient_id} for key, c in out.items()])
+        return out
 
     def _store_entry(
         self, s: Session, fact_key: str, pid: int, current: _Current | None, valid: ValidEntry, source_row: MappedRow
@@ -392,7 +392,12 @@ class ChunkWriter:
             fresh = [d for sha, d in self._documents.items() if sha not in kept]
             if fresh:
                 conn.execute(insert(IngestDocument.__table__), fresh)
-        resolve_quarantine(s, self._taken)
+        if self._open_quarantine is None:
+            # Each row is read once per run, so only rows quarantined by an earlier run can be taken in now.
+            self._open_quarantine = s.scalar(select(Quarantine.id).where(
+                Quarantine.job == JOB, Quarantine.status == "open").limit(1)) is not None
+        if self._open_quarantine:
+            resolve_quarantine(s, self._taken)
         self._new_records, self._changed_records, self._taken = [], [], []
         self._entries, self._versions, self._issues, self._documents = [], [], [], {}
 
@@ -419,7 +424,7 @@ def add_quarantine(s: Session, rows: list[dict[str, Any]]) -> None:
         (q.source, q.location)
         for q in s.execute(select(Quarantine.source, Quarantine.location).where(
             Quarantine.job == JOB, Quarantine.status == "open",
-            pairs_in(Quarantine.source, Quarantine.location, keys)))
+            pairs_in(s, Quarantine.source, Quarantine.location, keys)))
     }
     fresh = [q for q in rows if (q["source"], q["location"]) not in present]
     if fresh:
@@ -437,7 +442,7 @@ def resolve_quarantine(s: Session, taken: list[tuple[str, str]]) -> None:
     if taken:
         s.execute(update(Quarantine).where(
             Quarantine.job == JOB, Quarantine.status == "open",
-            pairs_in(Quarantine.source, Quarantine.location, sorted(set(taken))),
+            pairs_in(s, Quarantine.source, Quarantine.location, sorted(set(taken))),
         ).values(status="resolved").execution_options(synchronize_session=False))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -315,14 +315,21 @@ class ClinicalStore:
         )
 
     def birth_date(self, s: Session, patient_id: int) -> date | None:
+        return self.birth_dates(s, [patient_id])[patient_id]
+
+    def birth_dates(self, s: Session, patient_ids: Collection[int]) -> dict[int, date | None]:
+        """Each patient's recorded birth date (None when unknown), in one query."""
         query = (
-            select(EntryVersion.values)
+            select(Entry.patient_id, EntryVersion.values)
             .join(Entry, (EntryVersion.entry_id == Entry.id) & (EntryVersion.version == Entry.current_version))
-            .where(Entry.patient_id == patient_id, Entry.section == "demographics", EntryVersion.status == "active")
+            .where(Entry.patient_id.in_(sorted(patient_ids)), Entry.section == "demographics",
+                   EntryVersion.status == "active")
         )
-        values = s.scalar(query)
-        born = (values or {}).get("birth_date")
-        return date.fromisoformat(born) if born else None
+        born: dict[int, date | None] = dict.fromkeys(patient_ids)
+        for pid, values in s.execute(query):
+            text = (values or {}).get("birth_date")
+            born[pid] = date.fromisoformat(text) if text else None
+        return born
 
     def _validate(
         self,
