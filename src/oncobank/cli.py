@@ -18,7 +18,7 @@ from oncobank.dictionary import DictionaryError, load_module
 from oncobank.diseases.thyroid.cli import app as thyroid_app
 from oncobank.entry_cli import app as entry_app
 from oncobank.entry_cli import attach_command
-from oncobank.ingest.cli import ingest_command, linkage_app, quarantine_app
+from oncobank.ingest.cli import conflicts_command, ingest_command, linkage_app, provenance_command, quarantine_app
 from oncobank.stats.cli import app as stats_app
 from oncobank.store.errors import StoreError
 
@@ -33,6 +33,8 @@ app.add_typer(stats_app, name="stats")
 app.add_typer(ai_app, name="ai")
 app.add_typer(thyroid_app, name="thyroid")
 app.command("ingest")(ingest_command)
+app.command("provenance")(provenance_command)
+app.command("conflicts")(conflicts_command)
 app.add_typer(linkage_app, name="linkage")
 app.add_typer(quarantine_app, name="quarantine")
 

@@ -15,8 +15,10 @@ from oncobank.ingest.documents import extract_text
 from oncobank.ingest.mapping import Source, load_mapping
 from oncobank.ingest.models import IngestDocument
 from oncobank.ingest.pipeline import run_ingest
+from oncobank.ingest.review import open_quarantine
+from oncobank.store.attachments import attachments_of, read_attachment
 from oncobank.store.clinical import ClinicalStore
-from oncobank.store.models import Entry, EntryVersion
+from oncobank.store.models import Entry, EntryVersion, Patient
 
 JSON = Source(name="j", system="LIS", format="json", files=["x.json"], patient_id="patient.id", records="data.items")
 FHIR = Source(name="f", system="FHIR", format="fhir", files=["x.json"], patient_id="patient")
@@ -202,6 +204,26 @@ def test_documents_keep_their_extracted_text(store: ClinicalStore, tmp_path: Pat
     assert kept["text/plain"] == "Заключение: узловое образование 12 мм."
     assert "total thyroidectomy" in kept["application/pdf"]
     assert shas == {rows[0].fields["document_sha256"], rows[1].fields["document_sha256"]}
+    # The PDF itself is in the attachment store, tied to its documents entry; the text file's text is enough.
+    with store.session() as s:
+        [patient] = s.scalars(select(Patient.registry_id)).all()
+    [attachment] = attachments_of(store, patient)
+    store.ensure_user("reader")
+    assert read_attachment(store, attachment, user="reader") == (tmp_path / "r2.pdf").read_bytes()
+
+
+def test_a_pdf_the_attachment_store_refuses_is_quarantined(store: ClinicalStore, tmp_path: Path) -> None:
+    # pypdf reads its text, but its end-of-file marker is not in the last 2 KB where the attachment store
+    # checks that a PDF arrived whole.
+    (tmp_path / "cut.pdf").write_bytes(_pdf("Discharge summary") + b"\n" + b" " * 3000)
+    (tmp_path / "index.csv").write_text(
+        "pid;file;kind;date;surname;first;born;sex\n"
+        "E1;cut.pdf;discharge_summary;05.02.2020;Иванова;Мария;20.05.1970;Ж\n", encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(DOCS_MAPPING, encoding="utf-8")
+    report = run_ingest(store, tmp_path, load_mapping(tmp_path / "m.yaml", store.dictionary), DOCS_MAPPING)
+    assert report.balanced and report.quarantined == 1 and report.rules == {"attachment": 1}
+    [item] = open_quarantine(store)
+    assert item["location"] == "line 2" and item["rules"] == ["attachment"]
 
 
 DOCS_MAPPING = """

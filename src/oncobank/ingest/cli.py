@@ -30,6 +30,21 @@ LABELS = {
     "all_systems": ("all systems", "все системы"),
     "retry_title": ("Quarantine retry", "Повторная обработка карантина"),
     "skipped": ("not retried (re-run the ingest)", "не обработано (повторите загрузку)"),
+    "provenance_title": ("Where the values of {patient} came from", "Происхождение значений {patient}"),
+    "conflicts_title": ("Values the sources disagree on", "Расхождения значений между источниками"),
+    "section": ("section", "раздел"),
+    "date": ("date", "дата"),
+    "source": ("source", "источник"),
+    "row": ("file, row", "файл, строка"),
+    "batch": ("batch", "загрузка"),
+    "fields": ("fields", "поля"),
+    "patient": ("patient", "пациент"),
+    "field": ("field", "поле"),
+    "kept": ("kept", "сохранено"),
+    "offered": ("offered", "предложено"),
+    "used": ("used", "использовано"),
+    "duplicate": ("duplicate", "дубликат"),
+    "conflict": ("conflict", "расхождение"),
 }
 
 linkage_app = typer.Typer(help="Patient linkage: review uncertain pairs and decide them.", no_args_is_help=True)
@@ -218,3 +233,54 @@ def quarantine_retry(
         console.print(table)
     if not report.balanced:
         raise fail("counts do not reconcile: some rows are unaccounted for", 2)
+
+
+def provenance_command(
+    registry_id: Annotated[str, typer.Argument(help="Registry ID of the patient.")],
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = "en",
+) -> None:
+    """Where each ingested value of a patient came from: source, file, row, batch, and what became of it."""
+    from oncobank.cli import current_user, emit_json, fail, open_store
+    from oncobank.ingest.provenance import ProvenanceError, provenance
+
+    store = open_store(db, "thyroid")
+    try:
+        rows = provenance(store, registry_id, user=current_user())
+    except ProvenanceError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(title=label("provenance_title", lang).format(patient=registry_id))
+    for key in ("section", "date", "source", "row", "batch", "fields"):
+        table.add_column(label(key, lang))
+    for r in rows:
+        fields = ", ".join(f"{name}: {label(status, lang)}" for name, status in sorted(r["fields"].items()))
+        table.add_row(r["section"], str(r["date"] or ""), r["source"], f"{r['file']}, {r['location']}",
+                      str(r["batch"]), fields)
+    console.print(table)
+
+
+def conflicts_command(
+    registry_id: Annotated[str | None, typer.Option("--patient", help="Only this registry ID.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = "en",
+) -> None:
+    """Open data-quality issues of the ingest: values a second source offered that differ from the stored ones."""
+    from oncobank.cli import emit_json, open_store
+    from oncobank.ingest.provenance import conflicts
+
+    items = conflicts(open_store(db, "thyroid"), registry_id=registry_id)
+    if as_json:
+        emit_json(items)
+        return
+    table = Table(title=label("conflicts_title", lang))
+    for key in ("patient", "section", "field", "kept", "offered", "source", "row"):
+        table.add_column(label(key, lang))
+    for c in items:
+        table.add_row(c["registry_id"], c["section"], c["field"], str(c["kept"]), str(c["offered"]), c["source"],
+                      f"{c['file']}, {c['location']}")
+    console.print(table)

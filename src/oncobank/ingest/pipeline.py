@@ -53,7 +53,7 @@ def run_ingest(
         _register_patients(store, mapping, found, uid, report)
         _link(store, mapping, found, report)
         _stays(store, mapping, root, batch_id, report)
-        writer = ChunkWriter(store, mapping, uid, batch_id, report)
+        writer = ChunkWriter(store, mapping, uid, batch_id, report, root)
         settle()  # the survey's identities and the linkage's imports live until the end
         for source in _by_missing_rate(mapping, mappers, root, found, report):
             write_chunks(store, writer, _mapped(mappers[source.name], root), chunk_size, on_rows)

@@ -28,11 +28,13 @@ def retry_quarantine(
 
     The row's fields were kept in the quarantine, so no export is needed: a row that now loads closes its
     quarantine row, one that still fails stays open with its current reasons. Rows of sources the mapping no
-    longer has, or of admissions exports (re-run the ingest for those), are counted as `skipped`.
+    longer has, of admissions exports, or of documents sources (their files are copied into the attachment
+    store) are counted as `skipped`: re-run the ingest for those.
     """
     uid, batch_id = open_batch(store, mapping, mapping_text, user)
     report = IngestReport(batch_id)
-    mappers = {s.name: RowMapper(mapping, s, store.dictionary) for s in mapping.sources if s.section}
+    mappers = {s.name: RowMapper(mapping, s, store.dictionary) for s in mapping.sources
+               if s.section and s.format != "documents"}
     with store.session() as s:
         waiting = s.execute(select(Quarantine.source, Quarantine.location, Quarantine.payload)
                             .where(Quarantine.job == JOB, Quarantine.status == "open").order_by(Quarantine.id)).all()

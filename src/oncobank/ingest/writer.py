@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -17,8 +19,10 @@ from oncobank.ingest.mapping import Mapping
 from oncobank.ingest.models import DataIssue, IngestDocument, IngestFact, IngestRecord, LinkDecision
 from oncobank.ingest.records import MappedRow
 from oncobank.store import audit
+from oncobank.store.attachments import check_document, keep_blob
 from oncobank.store.clinical import ClinicalStore
-from oncobank.store.models import Entry, EntryVersion, Patient, PatientIdentifier, Quarantine
+from oncobank.store.errors import RuleViolation
+from oncobank.store.models import Attachment, Entry, EntryVersion, Patient, PatientIdentifier, Quarantine
 
 JOB = "ingest"
 
@@ -65,8 +69,12 @@ class _Current:
 class ChunkWriter:
     """Writes one chunk of mapped rows in the caller's transaction."""
 
-    def __init__(self, store: ClinicalStore, mapping: Mapping, uid: int, batch_id: int, report: IngestReport):
+    def __init__(
+        self, store: ClinicalStore, mapping: Mapping, uid: int, batch_id: int, report: IngestReport,
+        root: Path | None = None,
+    ):
         self.store = store
+        self.root = root  # the exports' folder: PDF documents are copied from it into the attachment store
         self.mapping = mapping
         self.uid = uid
         self.batch_id = batch_id
@@ -78,6 +86,8 @@ class ChunkWriter:
         self._versions: list[tuple[int | _NewEntry, int, int, ValidEntry, str]] = []
         self._issues: list[dict[str, Any]] = []
         self._documents: dict[str, dict[str, Any]] = {}  # sha256 -> extracted text of a document source's file
+        self._pdfs: dict[str, tuple[int, str]] = {}  # sha256 -> size, file name of PDFs kept in this chunk
+        self._attachments: list[tuple[int | _NewEntry, int, str]] = []  # entry, patient, sha256
         self._open_quarantine: bool | None = None  # known once: does any earlier row wait in quarantine?
 
     def write(self, s: Session, rows: list[MappedRow]) -> None:
@@ -104,7 +114,8 @@ class ChunkWriter:
                 continue
             pid, registry_id = found
             r.fact_key = r.fact_key.replace("{patient}", str(pid))
-            ready.append((r, pid, registry_id))
+            if self._pdf_kept(r, registry_id, quarantine):
+                ready.append((r, pid, registry_id))
         stored = self._stored_records(s, ready)
         fresh: list[tuple[MappedRow, int, str, bool]] = []
         seen: set[tuple[str, str]] = set()
@@ -132,6 +143,27 @@ class ChunkWriter:
             self._merge(s, fact_key, members, current.get(fact_key), births, quarantine)
         self._flush(s)
         self._quarantine(s, quarantine)
+
+    def _pdf_kept(self, r: MappedRow, registry_id: str, quarantine: list[tuple[MappedRow, list[Issue], str | None]]
+                  ) -> bool:
+        """Copy a PDF document row's file into the attachment store; quarantine the row when it cannot be."""
+        if r.payload.get("document_media_type") != "application/pdf":
+            return True
+        name = r.payload.get(self.mapping.source(r.source).document or "file", "")
+        where = f"{r.file}, {r.location}, document {name}"
+        try:
+            if self.root is None:
+                raise RuleViolation(f"{where}: the file is needed to attach it; run the ingest again")
+            data = (self.root / Path(r.file).parent / name).read_bytes()
+            if hashlib.sha256(data).hexdigest() != r.payload.get("document_sha256"):
+                raise RuleViolation(f"{where}: the file changed while the ingest was reading it")
+            check_document(data, where)
+            self._pdfs[keep_blob(self.store.attachments, data)] = (len(data), Path(name).name)
+        except (OSError, RuleViolation) as exc:
+            message = str(exc) if isinstance(exc, RuleViolation) else f"{where}: {exc.strerror or exc}"
+            quarantine.append((r, [Issue(r.section, None, name, "attachment", message)], registry_id))
+            return False
+        return True
 
     # - lookups -
 
@@ -257,7 +289,7 @@ class ChunkWriter:
                 self.report.loaded += 1
             else:
                 self.report.merged += 1
-            self._record(s, r, entry, fields, changed)
+            self._record(s, r, entry, pid, fields, changed)
         for item in issues_out:
             r = item["row"]
             self.report.conflicts += 1
@@ -335,7 +367,9 @@ class ChunkWriter:
         self._versions.append((entry, pid, version, valid, source_row.source))
         return entry
 
-    def _record(self, s: Session, r: MappedRow, entry: int | _NewEntry, fields: dict[str, str], changed: bool) -> None:
+    def _record(
+        self, s: Session, r: MappedRow, entry: int | _NewEntry, pid: int, fields: dict[str, str], changed: bool
+    ) -> None:
         values = dict(
             source=r.source, record_key=r.record_key, fact_key=r.fact_key, entry_id=entry,
             content_hash=r.content_hash, file=r.file, location=r.location, fields=fields, batch_id=self.batch_id,
@@ -345,6 +379,8 @@ class ChunkWriter:
             self._documents[r.payload["document_sha256"]] = {
                 "sha256": r.payload["document_sha256"], "media_type": r.payload.get("document_media_type", ""),
                 "text": r.payload["document_text"], "source": r.source, "file": r.file, "batch_id": self.batch_id}
+            if r.payload["document_sha256"] in self._pdfs:
+                self._attachments.append((entry, pid, r.payload["document_sha256"]))
         self._taken.append((_where(r), r.location))
 
     def _flush(self, s: Session) -> None:
@@ -392,6 +428,7 @@ class ChunkWriter:
             fresh = [d for sha, d in self._documents.items() if sha not in kept]
             if fresh:
                 conn.execute(insert(IngestDocument.__table__), fresh)
+        self._attach(s)
         if self._open_quarantine is None:
             # Each row is read once per run, so only rows quarantined by an earlier run can be taken in now.
             self._open_quarantine = s.scalar(select(Quarantine.id).where(
@@ -400,6 +437,23 @@ class ChunkWriter:
             resolve_quarantine(s, self._taken)
         self._new_records, self._changed_records, self._taken = [], [], []
         self._entries, self._versions, self._issues, self._documents = [], [], [], {}
+
+    def _attach(self, s: Session) -> None:
+        """Attachment rows (and audit events) tying each kept PDF to its documents entry, once."""
+        wanted = {(_id(entry), sha): pid for entry, pid, sha in self._attachments}
+        self._attachments, pdfs, self._pdfs = [], self._pdfs, {}
+        if not wanted:
+            return
+        have = set(s.execute(select(Attachment.entry_id, Attachment.sha256).where(
+            Attachment.entry_id.in_(sorted({entry_id for entry_id, _ in wanted})))).all())
+        fresh = [{"patient_id": pid, "entry_id": entry_id, "sha256": sha, "size": pdfs[sha][0],
+                  "media_type": "application/pdf", "original_name": pdfs[sha][1], "created_by": self.uid}
+                 for (entry_id, sha), pid in wanted.items() if (entry_id, sha) not in have]
+        if fresh:
+            s.connection().execute(insert(Attachment.__table__), fresh)
+            audit.record_many(s, [
+                {"user_id": self.uid, "action": "attach", "patient_id": a["patient_id"], "entry_id": a["entry_id"],
+                 "details": {"media_type": a["media_type"], "size": a["size"], "job": JOB}} for a in fresh])
 
     def _quarantine(self, s: Session, items: list[tuple[MappedRow, list[Issue], str | None]]) -> None:
         if not items:

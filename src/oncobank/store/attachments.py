@@ -58,20 +58,8 @@ def attach(
     max_bytes: int = MAX_BYTES,
 ) -> AttachmentRef:
     """Check and store a document, and record it as a `documents` entry of the patient."""
-    where = f"patient {registry_id}, file {filename}"
-    if len(data) == 0:
-        raise RuleViolation(f"{where}: the file is empty")
-    if len(data) > max_bytes:
-        raise RuleViolation(f"{where}: {len(data)} bytes is over the limit of {max_bytes} bytes")
-    media_type = sniff(data)
-    if media_type not in ALLOWED_TYPES:
-        raise RuleViolation(f"{where}: content is {media_type}, only {', '.join(ALLOWED_TYPES)} is accepted")
-    if b"%%EOF" not in data[-2048:]:
-        raise RuleViolation(f"{where}: the PDF is truncated (no end-of-file marker)")
-    digest = hashlib.sha256(data).hexdigest()
-    path = blob_path(store.attachments, digest)
-    if not path.exists():
-        _write_atomically(path, data)
+    media_type = check_document(data, f"patient {registry_id}, file {filename}", max_bytes)
+    digest = keep_blob(store.attachments, data)
     ref = store.add_entry(
         registry_id,
         "documents",
@@ -98,6 +86,29 @@ def attach(
         ).scalar_one()
         audit.record(s, "attach", uid, pid, ref.entry_id, media_type=media_type, size=len(data))
     return AttachmentRef(attachment_id, ref.entry_id, digest, len(data))
+
+
+def check_document(data: bytes, where: str, max_bytes: int = MAX_BYTES) -> str:
+    """The media type of an acceptable document; RuleViolation naming `where` and the rule otherwise."""
+    if len(data) == 0:
+        raise RuleViolation(f"{where}: the file is empty")
+    if len(data) > max_bytes:
+        raise RuleViolation(f"{where}: {len(data)} bytes is over the limit of {max_bytes} bytes")
+    media_type = sniff(data)
+    if media_type not in ALLOWED_TYPES:
+        raise RuleViolation(f"{where}: content is {media_type}, only {', '.join(ALLOWED_TYPES)} is accepted")
+    if b"%%EOF" not in data[-2048:]:
+        raise RuleViolation(f"{where}: the PDF is truncated (no end-of-file marker)")
+    return media_type
+
+
+def keep_blob(root: Path, data: bytes) -> str:
+    """Write the bytes under their SHA-256 (once: an existing file is the same content) and return the digest."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = blob_path(root, digest)
+    if not path.exists():
+        _write_atomically(path, data)
+    return digest
 
 
 def read_attachment(store: ClinicalStore, attachment_id: int, *, user: str) -> bytes:

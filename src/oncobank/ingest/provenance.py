@@ -1,0 +1,70 @@
+"""Where each ingested value came from, and the conflicts between sources, read back for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from oncobank.ingest.models import DataIssue, IngestBatch, IngestRecord
+from oncobank.store import audit
+from oncobank.store.clinical import ClinicalStore
+from oncobank.store.models import Entry, EntryVersion, Patient
+
+HIDDEN = "(identifying: shown only on the patient card)"
+
+
+class ProvenanceError(LookupError):
+    """No such patient."""
+
+
+def provenance(store: ClinicalStore, registry_id: str, *, user: str) -> list[dict[str, Any]]:
+    """Every source row behind the patient's ingested entries: source, file, row, batch and what became of each
+    field (`used` for the stored value, `duplicate` when it agreed, `conflict` when it did not)."""
+    uid = store.ensure_user(user)
+    with store.session() as s:
+        pid = s.scalar(select(Patient.id).where(Patient.registry_id == registry_id))
+        if pid is None:
+            raise ProvenanceError(f"no patient {registry_id}")
+        query = (
+            select(Entry.id, Entry.section, EntryVersion.entry_date, IngestRecord.source, IngestRecord.file,
+                   IngestRecord.location, IngestRecord.fields, IngestRecord.batch_id, IngestBatch.started_at)
+            .join(IngestRecord, IngestRecord.entry_id == Entry.id)
+            .join(EntryVersion, (EntryVersion.entry_id == Entry.id) & (EntryVersion.version == Entry.current_version))
+            .join(IngestBatch, IngestBatch.id == IngestRecord.batch_id)
+            .where(Entry.patient_id == pid)
+            .order_by(Entry.section, EntryVersion.entry_date, Entry.id, IngestRecord.source, IngestRecord.id)
+        )
+        rows = [
+            {"entry": r.id, "section": r.section, "date": r.entry_date, "source": r.source, "file": r.file,
+             "location": r.location, "batch": r.batch_id, "batch_started": r.started_at, "fields": r.fields}
+            for r in s.execute(query)
+        ]
+        audit.record(s, "read", uid, pid, what="provenance")
+    return rows
+
+
+def conflicts(store: ClinicalStore, *, registry_id: str | None = None, status: str = "open") -> list[dict[str, Any]]:
+    """Values two sources disagree on, as recorded by the ingest; identifying fields are not shown."""
+    with store.session() as s:
+        query = (
+            select(DataIssue, Patient.registry_id, Entry.section)
+            .join(Patient, Patient.id == DataIssue.patient_id)
+            .join(Entry, Entry.id == DataIssue.entry_id)
+            .where(DataIssue.status == status)
+            .order_by(DataIssue.id)
+        )
+        if registry_id is not None:
+            query = query.where(Patient.registry_id == registry_id)
+        out = []
+        for issue, rid, section in s.execute(query):
+            hide = store.dictionary.section(section).field(issue.field).identifying
+            offered = issue.offered
+            out.append({
+                "id": issue.id, "registry_id": rid, "section": section, "field": issue.field, "rule": issue.rule,
+                "kept": HIDDEN if hide else issue.kept.get("value"),
+                "offered": HIDDEN if hide else offered.get("value"),
+                "source": offered.get("source"), "file": offered.get("file"), "location": offered.get("location"),
+                "batch": issue.batch_id,
+            })
+    return out
