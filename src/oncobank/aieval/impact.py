@@ -8,20 +8,19 @@ zero) and the risk difference (Newcombe's hybrid score interval) of the event ca
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from oncobank.aieval.errors import InputFileError, Issue
 from oncobank.aieval.results import blank, check_columns, parse_flags, read_table, row_numbers, timestamps
 from oncobank.aieval.techmon import periods
-from oncobank.stats.estimate import Estimate, json_number, mover_sum, proportion, z_value
-from oncobank.stats.table1 import _natural  # the natural order of category labels (CT-0 < CT-1 < … < CT-10)
+from oncobank.stats.association import chi_square, odds_ratio, risk_difference
+from oncobank.stats.data import natural_key
+from oncobank.stats.estimate import Estimate, json_number
 
 ALL_PERIODS = "all"
 
@@ -82,23 +81,9 @@ class ImpactResult:
         return out
 
 
-def odds_ratio(a: int, b: int, c: int, d: int, level: float = 0.95) -> Estimate:
-    """Odds ratio (a·d)/(b·c) with Woolf's log interval; 0.5 is added to every cell when one is zero."""
-    if 0 in (a, b, c, d):
-        a, b, c, d = a + 0.5, b + 0.5, c + 0.5, d + 0.5  # type: ignore[assignment]
-    ratio = a * d / (b * c)
-    half = z_value(level) * math.sqrt(1 / a + 1 / b + 1 / c + 1 / d)
-    return Estimate(ratio, ratio * math.exp(-half), ratio * math.exp(half))
-
-
-def risk_difference(a: int, n1: int, c: int, n0: int, level: float = 0.95) -> Estimate:
-    """a/n1 − c/n0 with Newcombe's hybrid score interval (MOVER on the two Wilson intervals)."""
-    return mover_sum(proportion(a, n1, "wilson", level), proportion(c, n0, "wilson", level).complement(), -1.0)
-
-
 def compare(period: str, with_ai: pd.Series, category: pd.Series, event: str | None = None) -> ImpactResult:
     """The with-vs-without-AI comparison of one group of studies."""
-    levels = sorted(category.unique(), key=_natural)
+    levels = sorted(category.unique(), key=natural_key)
     table = pd.crosstab(with_ai, category).reindex(index=[True, False], columns=levels, fill_value=0)
     observed = table.to_numpy()
     with_row, without_row = [int(x) for x in observed[0]], [int(x) for x in observed[1]]
@@ -106,11 +91,7 @@ def compare(period: str, with_ai: pd.Series, category: pd.Series, event: str | N
                           [None] * len(levels))
     if observed.sum(axis=1).min() == 0 or len(levels) < 2:
         return result
-    chi2, p, dof, expected = stats.chi2_contingency(observed, correction=False)
-    n = observed.sum()
-    rows, cols = observed.sum(axis=1), observed.sum(axis=0)
-    adjusted = (observed[0] - expected[0]) / np.sqrt(expected[0] * (1 - rows[0] / n) * (1 - cols / n))
-    v = math.sqrt(chi2 / (n * (min(observed.shape) - 1)))
+    test = chi_square(observed)
     extra: dict[str, Any] = {}
     if len(levels) == 2:
         chosen = event if event is not None else str(levels[0])
@@ -120,8 +101,8 @@ def compare(period: str, with_ai: pd.Series, category: pd.Series, event: str | N
         a, b, c, d = with_row[j], with_row[1 - j], without_row[j], without_row[1 - j]
         extra = {"event": chosen, "odds_ratio": odds_ratio(a, b, c, d),
                  "risk_difference": risk_difference(a, a + b, c, c + d)}
-    return ImpactResult(period, result.levels, with_row, without_row, float(chi2), int(dof), float(p), v,
-                        [float(x) for x in adjusted], **extra)
+    return ImpactResult(period, result.levels, with_row, without_row, test.statistic, test.dof, test.p_value,
+                        test.cramers_v, test.residuals[0], **extra)
 
 
 def impact(data: pd.DataFrame, event: str | None = None) -> list[ImpactResult]:

@@ -154,7 +154,7 @@ def _chunks(rows: Iterator[Any], size: int) -> Iterator[list[Any]]:
 def _survey(mapping: Mapping, mappers: dict[str, RowMapper], root: Path, report: IngestReport) -> _Links:
     """Read identities, cross-system IDs and case-finding codes; memory grows with patients, not rows."""
     found = _Links()
-    spelled: dict[tuple[str, str], tuple[str, ...]] = {}  # identity text last read per ID: skip re-parsing it
+    spelled: dict[tuple[str, str], int] = {}  # hash of the identity text last read per ID: skip re-parsing it
     finding = mapping.case_finding
     icd = _icd_lookup(mappers[finding.source]) if finding else {}
     wanted = set(finding.codes) if finding else set()
@@ -177,9 +177,9 @@ def _survey(mapping: Mapping, mappers: dict[str, RowMapper], root: Path, report:
                     continue
                 key = (source.system, sid)
                 if source.identity:
-                    text = tuple(row.fields.get(c, "") for c in source.identity.values())
-                    if spelled.get(key) != text:
-                        spelled[key] = text
+                    spelling = hash(tuple(row.fields.get(c, "") for c in source.identity.values()))
+                    if spelled.get(key) != spelling:
+                        spelled[key] = spelling
                         seen = found.identities.get(key)
                         new = mapper.identity(row)
                         if seen is None or new.completeness() > seen.completeness():

@@ -16,7 +16,7 @@ from oncobank.ingest.mapping import Mapping, Source
 from oncobank.ingest.values import ValueProblem, parse_date, reference_range, result_value
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Identity:
     """What a source says about who the patient is; used for linkage, never logged."""
 

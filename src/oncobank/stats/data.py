@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -56,3 +58,13 @@ def require_columns(frame: pd.DataFrame, columns: Sequence[str], source: str = "
     if missing:
         have = ", ".join(map(str, frame.columns[:20]))
         raise KeyError(f"{source}: no column {', '.join(map(repr, missing))} (columns: {have})")
+
+
+def natural_key(label: str) -> tuple[int, Any]:
+    """Sort key that orders category labels as people do: numbers by value first, then text with its digit
+    runs compared as numbers ("CT-2" before "CT-10")."""
+    try:
+        return (0, float(label))
+    except ValueError:
+        parts = re.split(r"(\d+)", label)
+        return (1, tuple(int(x) if i % 2 else x for i, x in enumerate(parts)))

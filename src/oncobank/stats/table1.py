@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from oncobank.stats.data import require_columns
+from oncobank.stats.data import natural_key, require_columns
 from oncobank.stats.estimate import json_number
 from oncobank.stats.labels import Lang, label
 
@@ -192,7 +192,7 @@ def _categorical(name: str, values: pd.Series, groups: pd.Series, labels: Sequen
                  seed: int) -> VariableSummary:
     text = values.map(lambda v: v if pd.isna(v) else (str(int(v)) if isinstance(v, float) and v.is_integer()
                                                         else str(v)))
-    levels = tuple(sorted(text.dropna().unique(), key=_natural))
+    levels = tuple(sorted(text.dropna().unique(), key=natural_key))
     table = pd.crosstab(groups, text).reindex(index=list(labels), columns=list(levels), fill_value=0)
     numbers = {"overall": {lv: int(table[lv].sum()) for lv in levels}}
     numbers.update({g: {lv: int(table.loc[g, lv]) for lv in levels} for g in labels})
@@ -218,13 +218,6 @@ def _categorical(name: str, values: pd.Series, groups: pd.Series, labels: Sequen
                            p_value=p)
 
 
-def _natural(value: str) -> tuple[int, float | str]:
-    try:
-        return (0, float(value))
-    except ValueError:
-        return (1, value)
-
-
 def table_one(
     data: pd.DataFrame,
     by: str,
@@ -248,7 +241,7 @@ def table_one(
     require_columns(data, [by, *variables, *categorical, *nonnormal, *normal])
     kept = data[data[by].notna()]
     groups = kept[by].map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
-    labels = tuple(sorted(groups.unique(), key=_natural))
+    labels = tuple(sorted(groups.unique(), key=natural_key))
     if len(labels) < 1:
         raise ValueError(f"column {by!r} has no values")
     summaries = []
