@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from oncobank.ingest.identify import carried_ids
 from oncobank.ingest.mapping import Mapping, load_mapping, shipped_mapping
 from oncobank.ingest.models import IngestAdmission, IngestFact, IngestRecord
-from oncobank.ingest.pipeline import carried_ids, run_ingest
+from oncobank.ingest.pipeline import run_ingest
 from oncobank.ingest.quality import linkage_quality, read_truth
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.models import Entry, EntryVersion, Patient, PatientIdentifier

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from oncobank.dictionary import load_module
+from oncobank.ingest.identify import carried_ids
 from oncobank.ingest.mapping import load_mapping, shipped_mapping
-from oncobank.ingest.pipeline import IngestReport, carried_ids, run_ingest
+from oncobank.ingest.pipeline import IngestReport, run_ingest
 from oncobank.ingest.quality import linkage_quality, read_truth
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.db import connect

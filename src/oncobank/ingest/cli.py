@@ -146,8 +146,8 @@ def report_command(
     """Precision, recall and F1 of the store's patient links against a known truth (synthetic hospitals)."""
     from oncobank.cli import emit_json, fail, open_store
     from oncobank.ingest.adapters import AdapterError
+    from oncobank.ingest.identify import carried_ids
     from oncobank.ingest.mapping import MappingError, load_mapping
-    from oncobank.ingest.pipeline import carried_ids
     from oncobank.ingest.quality import linkage_quality, read_truth
 
     try:

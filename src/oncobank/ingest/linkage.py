@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import groupby
+from typing import TYPE_CHECKING
 
 from oncobank.ingest.records import Identity
+
+if TYPE_CHECKING:
+    from oncobank.ingest.survey import Survey
 
 AUTO_LINK = 0.95  # at or above: linked without a person
 REVIEW = 0.30  # between REVIEW and AUTO_LINK, or two close candidates: the review list
 CLOSE_BITS = 8.0  # a runner-up within this many match-weight bits of the best makes the pair uncertain
+MEMORY_LIMIT = "256MB"  # DuckDB's working memory while Splink scores pairs
 U_PAIRS = 200_000  # random pairs sampled to estimate chance agreement (seeded: the same data gives the same u)
 
 _CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -22,6 +29,7 @@ _FOLD = [("shch", "sh"), ("sch", "sh"), ("kh", "h"), ("ks", "x"), ("ts", "c"), (
          ("ju", "iu"), ("ya", "ia"), ("ja", "ia"), ("yo", "e"), ("ie", "e"), ("y", "i"), ("j", "i"), ("w", "v")]
 
 
+@lru_cache(maxsize=16384)  # first names, patronymics and common surnames repeat across patients
 def name_key(name: str) -> str:
     """A spelling-insensitive form of a name: Cyrillic and Latin spellings of one name meet."""
     text = "".join(_CYRILLIC.get(ch, ch) for ch in name.casefold())
@@ -51,26 +59,21 @@ class Proposal:
     candidates: list[dict[str, float | int]]
 
 
-def _frame(rows: Iterable[tuple[str, Identity]], dataset: str):  # type: ignore[no-untyped-def]
-    import pandas as pd
+IDENTITY_COLUMNS = ("surname", "first_name", "first_initial", "patronymic", "patronymic_initial", "birth_date", "sex")
 
-    records = [
-        {
-            "unique_id": uid,
-            "source_dataset": dataset,
-            "surname": name_key(i.surname) or None,
-            "first_name": name_key(i.first_name) if len(i.first_name.strip(".")) > 1 else None,
-            "first_initial": name_key(i.first_name)[:1] or None,
-            "patronymic": name_key(i.patronymic) if len(i.patronymic.strip(".")) > 1 else None,
-            "patronymic_initial": name_key(i.patronymic)[:1] or None,
-            "birth_date": i.birth_date or None,
-            "sex": i.sex or None,
-        }
-        for uid, i in rows
-    ]
-    columns = ["unique_id", "source_dataset", "surname", "first_name", "first_initial", "patronymic",
-               "patronymic_initial", "birth_date", "sex"]
-    return pd.DataFrame.from_records(records, columns=columns)
+
+def identity_columns(i: Identity) -> tuple[str | None, ...]:
+    """An identity as linkage compares it (IDENTITY_COLUMNS): folded names, initials, ISO birth date, sex."""
+    first, patronymic = name_key(i.first_name), name_key(i.patronymic)
+    return (
+        name_key(i.surname) or None,
+        first if len(i.first_name.strip(".")) > 1 else None,
+        first[:1] or None,
+        patronymic if len(i.patronymic.strip(".")) > 1 else None,
+        patronymic[:1] or None,
+        i.birth_date or None,
+        i.sex or None,
+    )
 
 
 # m-probabilities: how often the same person's two records agree at each level (non-null levels, best first).
@@ -133,33 +136,41 @@ def _settings(people: int):  # type: ignore[no-untyped-def]
     )
 
 
-def probabilistic(
-    master: dict[int, Identity], others: dict[str, Identity], system: str, wanted: set[str]
-) -> list[Proposal]:
-    """Splink (DuckDB) link of one system's IDs to registry patients; proposals for the `wanted` IDs.
+def probabilistic(survey: Survey, system: str, master: str) -> Iterator[Proposal]:
+    """Splink (DuckDB) link of one system's open IDs (survey table `open_id`) to registry patients, in ID order.
 
-    The u-probabilities are estimated on all of the system's IDs, linked or not, so a re-run with a handful of
-    open IDs sees the same population as the first run; the m-probabilities are fixed (see M_SURNAME …).
+    The registry side is the master system's identities of registered patients (table `registry`: source ID
+    → patient). The u-probabilities are estimated on all of the system's IDs, linked or not, so a re-run with a
+    handful of open IDs sees the same population as the first run; the m-probabilities are fixed (see M_SURNAME).
     """
-    if not master or not wanted:
-        return [Proposal(system, sid, "none", None, None, []) for sid in sorted(wanted)]
-    from splink import DuckDBAPI, Linker
+    columns = ", ".join(f"b.{c}" for c in IDENTITY_COLUMNS)
+    con = survey.con
+    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")  # Splink's blocking joins cannot all spill to disk
+    con.execute(f"""CREATE OR REPLACE TABLE registry_side AS SELECT 'p' || r.pid AS unique_id,
+        'registry' AS source_dataset, {columns} FROM best b JOIN registry r ON r.sid = b.sid WHERE b.system = ?""",
+                [master])
+    con.execute(f"""CREATE OR REPLACE TABLE system_side AS SELECT 's' || b.sid AS unique_id,
+        b.system AS source_dataset, {columns} FROM best b WHERE b.system = ?""", [system])
+    people = survey.scalar("SELECT count(*) FROM registry_side")
+    ranked = "SELECT NULL::VARCHAR AS sid, NULL::VARCHAR AS p_id, NULL::DOUBLE AS p, NULL::DOUBLE AS w WHERE false"
+    if people:
+        from splink import DuckDBAPI, Linker
 
-    db = DuckDBAPI()
-    left = db.register(_frame(((f"p{pid}", i) for pid, i in master.items()), "registry"))
-    right = db.register(_frame(((f"s{sid}", i) for sid, i in others.items()), system))
-    linker = Linker([left, right], _settings(len(master)), log_level=40)
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
-    scored = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
-    best: dict[str, list[Candidate]] = {}
-    for row in scored.itertuples(index=False):
-        left_id, right_id = (row.unique_id_l, row.unique_id_r)
-        if left_id.startswith("s"):
-            left_id, right_id = right_id, left_id
-        sid = right_id[1:]
-        candidate = Candidate(sid, int(left_id[1:]), float(row.match_probability), float(row.match_weight))
-        best.setdefault(sid, []).append(candidate)
-    return [decide(system, sid, best.get(sid, [])) for sid in sorted(wanted)]
+        db = DuckDBAPI(connection=con)
+        linker = Linker([db.register("registry_side"), db.register("system_side")], _settings(people), log_level=40)
+        linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
+        scored = linker.inference.predict(threshold_match_probability=0.01).physical_name
+        ranked = f"""SELECT sid, p_id, p, w FROM (
+            SELECT CASE WHEN starts_with(unique_id_l, 's') THEN unique_id_l ELSE unique_id_r END AS s_id,
+                   CASE WHEN starts_with(unique_id_l, 's') THEN unique_id_r ELSE unique_id_l END AS p_id,
+                   match_probability AS p, match_weight AS w, substr(s_id, 2) AS sid FROM {scored})
+            QUALIFY row_number() OVER (PARTITION BY sid ORDER BY w DESC) <= 5"""
+    rows = (row for batch in survey.rows(f"""
+        SELECT o.sid, c.p_id, c.p, c.w FROM open_id o LEFT JOIN ({ranked}) c ON c.sid = o.sid
+        WHERE o.system = ? ORDER BY o.sid, c.w DESC""", [system]) for row in batch)
+    for sid, group in groupby(rows, key=lambda r: r[0]):
+        found = [Candidate(sid, int(p_id[1:]), float(p), float(w)) for _, p_id, p, w in group if p_id is not None]
+        yield decide(system, sid, found)
 
 
 def decide(system: str, source_id: str, candidates: list[Candidate]) -> Proposal:

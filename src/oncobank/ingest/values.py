@@ -27,7 +27,7 @@ def parse_date(text: str, formats: list[str]) -> date:
     return _parse_date(text.strip(), tuple(formats))
 
 
-@lru_cache(maxsize=1 << 16)  # exports repeat the same few thousand dates; strptime is slow
+@lru_cache(maxsize=4096)  # rows of one order or stay repeat their dates; strptime is slow
 def _parse_date(raw: str, formats: tuple[str, ...]) -> date:
     for fmt in formats:
         try:

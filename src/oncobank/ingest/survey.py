@@ -1,0 +1,128 @@
+"""What the survey learns about patients (identities, other systems' IDs, case-finding hits), kept in a DuckDB file.
+
+The ingest reads every export once to learn who is who before it writes anything. Keeping that knowledge in a
+temporary DuckDB database instead of Python dictionaries keeps the run's memory flat however many patients
+the exports hold; linkage then runs on the same database (Splink's DuckDB backend reads its tables directly).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from oncobank.ingest.linkage import IDENTITY_COLUMNS, identity_columns
+from oncobank.ingest.records import Identity
+
+BATCH = 2000  # rows buffered in Python before they go to DuckDB
+RECENT = 10_000  # source IDs whose last spelling is remembered: rows of one patient usually come together
+MEMORY_LIMIT = "32MB"  # DuckDB's buffer pool while the survey writes; beyond it, it works from its file
+
+_TABLES = {
+    "identity": ("system", "sid", "seq", "completeness", *IDENTITY_COLUMNS),
+    "link": ("system", "sid", "other_system", "other", "seq"),
+    "found_case": ("sid",),
+    "open_id": ("system", "sid"),
+    "registry": ("sid", "pid"),
+}
+
+
+class Survey:
+    """A temporary DuckDB database of what the survey found; `finish()` before reading, `close()` at the end."""
+
+    def __init__(self) -> None:
+        import duckdb
+
+        self._dir = tempfile.TemporaryDirectory(prefix="oncobank-survey-")
+        self.con = duckdb.connect(str(Path(self._dir.name) / "survey.duckdb"))
+        self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+        self.con.execute(f"SET temp_directory = '{Path(self._dir.name) / 'spill'}'")
+        self.con.execute("SET preserve_insertion_order = false")
+        for table, columns in _TABLES.items():
+            types = ", ".join(f"{c} {'BIGINT' if c in ('seq', 'completeness', 'pid') else 'VARCHAR'}"
+                              for c in columns)
+            self.con.execute(f"CREATE TABLE {table} ({types})")
+        self._buffers: dict[str, list[tuple[Any, ...]]] = {table: [] for table in _TABLES}
+        self._recent: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._seq = 0
+        self.cells: dict[str, list[int]] = {}  # per section source: [empty, all] value cells (missing rate)
+
+    # - while reading -
+
+    def identity(self, system: str, sid: str, spelling: int, read: Callable[[], Identity]) -> None:
+        """Record what a row says about who `sid` is; a spelling seen just before for the same ID is skipped."""
+        key = (system, sid)
+        if self._recent.get(key) == spelling:
+            self._recent.move_to_end(key)
+            return
+        self._recent[key] = spelling
+        self._recent.move_to_end(key)
+        if len(self._recent) > RECENT:
+            self._recent.popitem(last=False)
+        found = read()
+        self._add("identity", (system, sid, self._next(), found.completeness(), *identity_columns(found)))
+
+    def link(self, system: str, sid: str, other_system: str, other: str) -> None:
+        self._add("link", (system, sid, other_system, other, self._next()))
+
+    def case(self, sid: str) -> None:
+        self._add("found_case", (sid,))
+
+    def add(self, table: str, row: tuple[Any, ...]) -> None:
+        """A row for one of the working tables (`open_id`, `registry`)."""
+        self._add(table, row)
+
+    def finish(self) -> None:
+        """Flush the buffers and settle each ID's fullest identity (the first of equals) and last-seen links."""
+        for table in _TABLES:
+            self.flush(table)
+        self.con.execute("""
+            CREATE OR REPLACE TABLE best AS SELECT * FROM identity
+            QUALIFY row_number() OVER (PARTITION BY system, sid ORDER BY completeness DESC, seq) = 1""")
+        self.con.execute("""
+            CREATE OR REPLACE TABLE best_link AS SELECT * FROM link
+            QUALIFY row_number() OVER (PARTITION BY system, sid, other_system ORDER BY seq DESC) = 1""")
+
+    def flush(self, table: str) -> None:
+        rows = self._buffers[table]
+        if not rows:
+            return
+        import pandas as pd
+
+        frame = pd.DataFrame.from_records(rows, columns=list(_TABLES[table]))
+        self.con.register("incoming", frame)
+        self.con.execute(f"INSERT INTO {table} SELECT * FROM incoming")
+        self.con.unregister("incoming")
+        self._buffers[table] = []
+
+    # - reading back -
+
+    def rows(self, sql: str, params: list[Any] | None = None, size: int = 5000) -> Iterator[list[tuple[Any, ...]]]:
+        """The query's rows in batches, read on a cursor of its own (other queries may run meanwhile)."""
+        cursor = self.con.cursor()
+        try:
+            cursor.execute(sql, params or [])
+            while batch := cursor.fetchmany(size):
+                yield batch
+        finally:
+            cursor.close()
+
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any:
+        found = self.con.execute(sql, params or []).fetchall()  # read to the end: the connection is free again
+        return found[0][0] if found else None
+
+    def close(self) -> None:
+        self.con.close()
+        self._dir.cleanup()
+
+    def _add(self, table: str, row: tuple[Any, ...]) -> None:
+        buffer = self._buffers[table]
+        buffer.append(row)
+        if len(buffer) >= BATCH:
+            self.flush(table)
+
+    def _next(self) -> int:
+        self._seq += 1
+        return self._seq
