@@ -175,3 +175,22 @@ def test_icd10_case_finding_registers_only_patients_with_the_code(
     with store.session() as s:
         registered = set(s.scalars(select(PatientIdentifier.value).where(PatientIdentifier.system == "EMR")))
     assert registered == cases
+
+
+def test_linkage_retries_with_more_memory_when_duckdb_runs_out(
+    store: ClinicalStore, hospital: Path, mapping_text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oncobank.ingest import linkage
+
+    monkeypatch.setattr(linkage, "MEMORY_LIMITS", ("1MB", "256MB"))  # 1 MB cannot hold Splink's first join
+    attempts: list[str] = []
+    score = linkage._score
+
+    def counted(con, people):  # type: ignore[no-untyped-def]
+        attempts.append(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return score(con, people)
+
+    monkeypatch.setattr(linkage, "_score", counted)
+    report = run_ingest(store, hospital, _mapping(store), mapping_text)
+    assert len(attempts) >= 2 and report.balanced
+    assert report.linkage.get("linked", 0) > 0

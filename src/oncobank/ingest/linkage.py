@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from oncobank.ingest.records import Identity
 
@@ -18,7 +18,9 @@ if TYPE_CHECKING:
 AUTO_LINK = 0.95  # at or above: linked without a person
 REVIEW = 0.30  # between REVIEW and AUTO_LINK, or two close candidates: the review list
 CLOSE_BITS = 8.0  # a runner-up within this many match-weight bits of the best makes the pair uncertain
-MEMORY_LIMIT = "256MB"  # DuckDB's working memory while Splink scores pairs
+# DuckDB's working memory while Splink scores pairs: small, so that a run's memory does not grow with the
+# number of patients (DuckDB spills what it can to disk); raised only when a join cannot run within it.
+MEMORY_LIMITS = ("64MB", "256MB", "1GB")
 U_PAIRS = 200_000  # random pairs sampled to estimate chance agreement (seeded: the same data gives the same u)
 
 _CYRILLIC = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
@@ -145,32 +147,53 @@ def probabilistic(survey: Survey, system: str, master: str) -> Iterator[Proposal
     """
     columns = ", ".join(f"b.{c}" for c in IDENTITY_COLUMNS)
     con = survey.con
-    con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")  # Splink's blocking joins cannot all spill to disk
     con.execute(f"""CREATE OR REPLACE TABLE registry_side AS SELECT 'p' || r.pid AS unique_id,
         'registry' AS source_dataset, {columns} FROM best b JOIN registry r ON r.sid = b.sid WHERE b.system = ?""",
                 [master])
     con.execute(f"""CREATE OR REPLACE TABLE system_side AS SELECT 's' || b.sid AS unique_id,
         b.system AS source_dataset, {columns} FROM best b WHERE b.system = ?""", [system])
+    con.execute("CREATE OR REPLACE TABLE candidates (sid VARCHAR, p_id VARCHAR, p DOUBLE, w DOUBLE)")
     people = survey.scalar("SELECT count(*) FROM registry_side")
-    ranked = "SELECT NULL::VARCHAR AS sid, NULL::VARCHAR AS p_id, NULL::DOUBLE AS p, NULL::DOUBLE AS w WHERE false"
     if people:
-        from splink import DuckDBAPI, Linker
-
-        db = DuckDBAPI(connection=con)
-        linker = Linker([db.register("registry_side"), db.register("system_side")], _settings(people), log_level=40)
-        linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
-        scored = linker.inference.predict(threshold_match_probability=0.01).physical_name
-        ranked = f"""SELECT sid, p_id, p, w FROM (
-            SELECT CASE WHEN starts_with(unique_id_l, 's') THEN unique_id_l ELSE unique_id_r END AS s_id,
-                   CASE WHEN starts_with(unique_id_l, 's') THEN unique_id_r ELSE unique_id_l END AS p_id,
-                   match_probability AS p, match_weight AS w, substr(s_id, 2) AS sid FROM {scored})
-            QUALIFY row_number() OVER (PARTITION BY sid ORDER BY w DESC) <= 5"""
-    rows = (row for batch in survey.rows(f"""
-        SELECT o.sid, c.p_id, c.p, c.w FROM open_id o LEFT JOIN ({ranked}) c ON c.sid = o.sid
+        for limit in MEMORY_LIMITS:
+            con.execute(f"SET memory_limit = '{limit}'")
+            try:
+                _score(con, people)
+                break
+            except Exception as exc:  # Splink wraps DuckDB's error in its own
+                if limit == MEMORY_LIMITS[-1] or not _out_of_memory(exc):
+                    raise
+    rows = (row for batch in survey.rows("""
+        SELECT o.sid, c.p_id, c.p, c.w FROM open_id o LEFT JOIN candidates c ON c.sid = o.sid
         WHERE o.system = ? ORDER BY o.sid, c.w DESC""", [system]) for row in batch)
     for sid, group in groupby(rows, key=lambda r: r[0]):
         found = [Candidate(sid, int(p_id[1:]), float(p), float(w)) for _, p_id, p, w in group if p_id is not None]
         yield decide(system, sid, found)
+
+
+def _score(con: Any, people: int) -> None:
+    """Splink's predictions for every pair of the two sides, kept as the five best candidates per source ID."""
+    from splink import DuckDBAPI, Linker
+
+    db = DuckDBAPI(connection=con)
+    linker = Linker([db.register("registry_side"), db.register("system_side")], _settings(people), log_level=40)
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=1)
+    scored = linker.inference.predict(threshold_match_probability=0.01).physical_name
+    con.execute(f"""INSERT INTO candidates SELECT sid, p_id, p, w FROM (
+        SELECT CASE WHEN starts_with(unique_id_l, 's') THEN unique_id_l ELSE unique_id_r END AS s_id,
+               CASE WHEN starts_with(unique_id_l, 's') THEN unique_id_r ELSE unique_id_l END AS p_id,
+               match_probability AS p, match_weight AS w, substr(s_id, 2) AS sid FROM {scored})
+        QUALIFY row_number() OVER (PARTITION BY sid ORDER BY w DESC) <= 5""")
+
+
+def _out_of_memory(exc: BaseException | None) -> bool:
+    import duckdb
+
+    while exc is not None:
+        if isinstance(exc, duckdb.OutOfMemoryException):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def decide(system: str, source_id: str, candidates: list[Candidate]) -> Proposal:
