@@ -86,7 +86,7 @@ def ingest_command(
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Rows per transaction.")] = 2000,
 ) -> None:
     """Ingest hospital exports into the registry: map, validate, link, merge; re-running changes nothing."""
-    from oncobank.cli import current_user, emit_json, fail
+    from oncobank.cli import current_user, fail
     from oncobank.ingest.adapters import AdapterError
     from oncobank.ingest.mapping import MappingError
     from oncobank.ingest.pipeline import run_ingest
@@ -100,18 +100,8 @@ def ingest_command(
                                 on_rows=lambda n: bar.advance(task, n))
     except (MappingError, AdapterError) as exc:
         raise fail(str(exc)) from None
-    if as_json:
-        emit_json(report.to_dict())
-    else:
-        table = Table(title=label("title", lang))
-        table.add_column("")
-        table.add_column("", justify="right")
-        for key in ("rows_in", "loaded", "merged", "unchanged", "quarantined", "excluded"):
-            table.add_row(label(key, lang), str(getattr(report, key)))
-        table.caption = f"{label('balanced', lang)}: {label('yes' if report.balanced else 'no', lang)}"
-        console.print(table)
-    if not report.balanced:
-        raise fail("counts do not reconcile: some rows are unaccounted for", 2)
+    _reconciliation(report, "title", ("rows_in", "loaded", "merged", "unchanged", "quarantined", "excluded"),
+                    as_json, lang)
 
 
 @linkage_app.command("review")
@@ -216,18 +206,26 @@ def quarantine_retry(
     lang: LangOption = "en",
 ) -> None:
     """Map the open quarantined rows again from their kept fields (after a linkage decision or a mapping fix)."""
-    from oncobank.cli import current_user, emit_json, fail
+    from oncobank.cli import current_user
     from oncobank.ingest.retry import retry_quarantine
 
     text, plan, store = _mapping_and_store(mapping, db)
     report = retry_quarantine(store, plan, text, user=current_user())
+    _reconciliation(report, "retry_title", ("rows_in", "loaded", "merged", "unchanged", "quarantined", "excluded",
+                                            "skipped"), as_json, lang)
+
+
+def _reconciliation(report: Any, title: str, keys: tuple[str, ...], as_json: bool, lang: str) -> None:
+    """Print a run's counts (table or JSON); exit 2 when they do not reconcile."""
+    from oncobank.cli import emit_json, fail
+
     if as_json:
         emit_json(report.to_dict())
     else:
-        table = Table(title=label("retry_title", lang))
+        table = Table(title=label(title, lang))
         table.add_column("")
         table.add_column("", justify="right")
-        for key in ("rows_in", "loaded", "merged", "unchanged", "quarantined", "excluded", "skipped"):
+        for key in keys:
             table.add_row(label(key, lang), str(getattr(report, key)))
         table.caption = f"{label('balanced', lang)}: {label('yes' if report.balanced else 'no', lang)}"
         console.print(table)
