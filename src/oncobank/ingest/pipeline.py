@@ -59,9 +59,8 @@ def run_ingest(
 def long_lived() -> Iterator[Callable[[], None]]:
     """Keep the collector off objects that outlive the job; yields a call that adds the ones made since.
 
-    Python's full collections walk every live object: with the dictionary, the linkage's modules and a
-    patient-sized identity map alive, they took a sixth of a 5,000-patient ingest. Frozen objects are skipped
-    until the job ends and hands them back.
+    Python's full collections walk every live object: with the dictionary and the linkage's modules alive, they
+    took a sixth of a 5,000-patient ingest. Frozen objects are skipped until the job ends and hands them back.
     """
     gc.freeze()
     try:

@@ -62,17 +62,13 @@ class Survey:
         if len(self._recent) > RECENT:
             self._recent.popitem(last=False)
         found = read()
-        self._add("identity", (system, sid, self._next(), found.completeness(), *identity_columns(found)))
+        self.add("identity", (system, sid, self._next(), found.completeness(), *identity_columns(found)))
 
     def link(self, system: str, sid: str, other_system: str, other: str) -> None:
-        self._add("link", (system, sid, other_system, other, self._next()))
+        self.add("link", (system, sid, other_system, other, self._next()))
 
     def case(self, sid: str) -> None:
-        self._add("found_case", (sid,))
-
-    def add(self, table: str, row: tuple[Any, ...]) -> None:
-        """A row for one of the working tables (`open_id`, `registry`)."""
-        self._add(table, row)
+        self.add("found_case", (sid,))
 
     def finish(self) -> None:
         """Flush the buffers and settle each ID's fullest identity (the first of equals) and last-seen links."""
@@ -117,7 +113,8 @@ class Survey:
         self.con.close()
         self._dir.cleanup()
 
-    def _add(self, table: str, row: tuple[Any, ...]) -> None:
+    def add(self, table: str, row: tuple[Any, ...]) -> None:
+        """A row for one of the tables, buffered; `flush` (or `finish`) writes what is left."""
         buffer = self._buffers[table]
         buffer.append(row)
         if len(buffer) >= BATCH:

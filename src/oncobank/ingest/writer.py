@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -155,10 +154,11 @@ class ChunkWriter:
             if self.root is None:
                 raise RuleViolation(f"{where}: the file is needed to attach it; run the ingest again")
             data = (self.root / Path(r.file).parent / name).read_bytes()
-            if hashlib.sha256(data).hexdigest() != r.payload.get("document_sha256"):
-                raise RuleViolation(f"{where}: the file changed while the ingest was reading it")
             check_document(data, where)
-            self._pdfs[keep_blob(self.store.attachments, data)] = (len(data), Path(name).name)
+            digest = keep_blob(self.store.attachments, data)  # content-addressed: a file kept for nothing is inert
+            if digest != r.payload.get("document_sha256"):
+                raise RuleViolation(f"{where}: the file changed while the ingest was reading it")
+            self._pdfs[digest] = (len(data), Path(name).name)
         except (OSError, RuleViolation) as exc:
             message = str(exc) if isinstance(exc, RuleViolation) else f"{where}: {exc.strerror or exc}"
             quarantine.append((r, [Issue(r.section, None, name, "attachment", message)], registry_id))
