@@ -6,7 +6,7 @@ import itertools
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -100,3 +100,18 @@ def patient(store: ClinicalStore) -> str:
                     {"surname": "Иванова", "first_name": "Мария", "patronymic": "Петровна",
                      "birth_date": "1970-05-20", "sex": "ж", "region": "Москва"}, user="dr_ivanova")
     return "TH-000001"
+
+
+@pytest.fixture(scope="session")
+def make_pdf() -> Callable[[str], bytes]:
+    """A one-page PDF (fpdf2) whose text layer reads `text`."""
+    from fpdf import FPDF
+
+    def build(text: str) -> bytes:
+        pdf = FPDF()
+        pdf.add_page()
+        pdf.set_font("helvetica", size=12)
+        pdf.cell(text=text)
+        return bytes(pdf.output())
+
+    return build

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import pytest
-from fpdf import FPDF
 
 from oncobank.store.attachments import attach, blob_path, read_attachment
 from oncobank.store.card import read_card
@@ -13,16 +13,10 @@ from oncobank.store.clinical import ClinicalStore
 from oncobank.store.errors import RuleViolation
 
 
-def _pdf(text: str) -> bytes:
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text=text)
-    return bytes(pdf.output())
-
-
-def test_pdf_is_stored_by_hash_and_listed_on_the_card(store: ClinicalStore, patient: str) -> None:
-    data = _pdf("Discharge summary")
+def test_pdf_is_stored_by_hash_and_listed_on_the_card(
+    store: ClinicalStore, patient: str, make_pdf: Callable[[str], bytes]
+) -> None:
+    data = make_pdf("Discharge summary")
     ref = attach(store, patient, data, filename="discharge.pdf", user="dr_ivanova",
                  document_type="discharge_summary", entry_date="2020-03-01", description="after thyroidectomy")
     assert ref.sha256 == hashlib.sha256(data).hexdigest()
@@ -44,8 +38,10 @@ def test_type_comes_from_the_bytes_not_the_name(store: ClinicalStore, patient: s
                entry_date="2020-03-01")
 
 
-def test_size_limit_empty_and_truncated_files(store: ClinicalStore, patient: str) -> None:
-    data = _pdf("x")
+def test_size_limit_empty_and_truncated_files(
+    store: ClinicalStore, patient: str, make_pdf: Callable[[str], bytes]
+) -> None:
+    data = make_pdf("x")
     with pytest.raises(RuleViolation, match="over the limit of 100 bytes"):
         attach(store, patient, data, filename="a.pdf", user="dr_ivanova", document_type="other",
                entry_date="2020-03-01", max_bytes=100)
@@ -57,8 +53,10 @@ def test_size_limit_empty_and_truncated_files(store: ClinicalStore, patient: str
                document_type="other", entry_date="2020-03-01")
 
 
-def test_a_tampered_file_is_detected(store: ClinicalStore, patient: str) -> None:
-    ref = attach(store, patient, _pdf("Report"), filename="r.pdf", user="dr_ivanova", document_type="other",
+def test_a_tampered_file_is_detected(
+    store: ClinicalStore, patient: str, make_pdf: Callable[[str], bytes]
+) -> None:
+    ref = attach(store, patient, make_pdf("Report"), filename="r.pdf", user="dr_ivanova", document_type="other",
                  entry_date="2020-03-01")
     path = blob_path(store.attachments, ref.sha256)
     path.write_bytes(path.read_bytes() + b"%changed")

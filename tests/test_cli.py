@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -104,7 +105,7 @@ def test_dictionary_show_export_import(env: Path) -> None:
     assert bad.exit_code == 1 and "nosuch" in bad.stderr
 
 
-def test_entry_commands_version_review_retract_and_attach(env: Path) -> None:
+def test_entry_commands_version_review_retract_and_attach(env: Path, make_pdf: Callable[[str], bytes]) -> None:
     runner.invoke(app, ["init"])
     assert runner.invoke(app, ["load", str(_registry(env / "hospital"))]).exit_code == 0
     added = runner.invoke(app, ["entry", "add", "TH-000007", "laboratory", "--date", "2019-06-01",
@@ -127,13 +128,7 @@ def test_entry_commands_version_review_retract_and_attach(env: Path) -> None:
     retracted = runner.invoke(app, ["entry", "retract", str(entry_id), "--version", "2", "--reason", "wrong patient"])
     assert retracted.exit_code == 0, retracted.output
 
-    from fpdf import FPDF
-
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=12)
-    pdf.cell(text="Discharge summary")
-    (env / "discharge.pdf").write_bytes(bytes(pdf.output()))
+    (env / "discharge.pdf").write_bytes(make_pdf("Discharge summary"))
     attached = runner.invoke(app, ["attach", "TH-000007", str(env / "discharge.pdf"), "--type", "discharge_summary",
                                    "--date", "2019-06-03"])
     assert attached.exit_code == 0, attached.output

@@ -1,0 +1,27 @@
+"""Shared by the ingest tests: the fuzzing contract of the adapters."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from oncobank.ingest.adapters import AdapterError, read_rows
+from oncobank.ingest.mapping import Source
+
+
+def _rows_or_clear_error(source: Source, name: str, folder: Path, data: bytes) -> None:
+    """Write `data` as file `name` and read it: rows (each with a stated problem or none) or an error naming it."""
+    path = folder / name
+    path.write_bytes(data)
+    try:
+        for row in read_rows(source, path, folder):
+            assert row.problem is None or row.problem
+    except AdapterError as exc:
+        assert name in str(exc)
+
+
+@pytest.fixture(scope="session")
+def rows_or_clear_error() -> Callable[[Source, str, Path, bytes], None]:
+    return _rows_or_clear_error
