@@ -9,7 +9,7 @@ from oncobank.stats.cox import cox_ph
 
 # Fox J, Weisberg S. "Cox Proportional-Hazards Regression for Survival Data in R", appendix to
 # An R Companion to Applied Regression: coxph(Surv(week, arrest) ~ fin + age + race + wexp + mar +
-# paro + prio, data = Rossi). lifelines codes race = 1 for black and mar = 1 for married, the
+# paro + prio, data = Rossi). tests/stats/data/rossi.csv codes race = 1 for black and mar = 1 for married, the
 # reverse of carData's factors, so those two signs flip.
 ROSSI = {  # name: (coef, se(coef), z, p)
     "fin": (-0.37942, 0.19138, -1.983, 0.04742),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from oncobank.stats.survival import kaplan_meier, logrank_test
@@ -68,12 +69,9 @@ def test_logrank_matches_r_on_small_published_cases() -> None:
     assert censored.p_value == pytest.approx(0.535143, abs=1e-6)
 
 
-def test_logrank_with_many_groups_matches_r() -> None:
-    from lifelines.datasets import load_dd
-
+def test_logrank_with_many_groups_matches_r(dd: pd.DataFrame) -> None:
     # R: survdiff(Surv(duration, observed) ~ regime, data = dd, rho = 0) -> chisq 322.5991
     # (quoted in lifelines' test-suite, test_multivariate_logrank_on_dd_dataset)
-    dd = load_dd()
     result = logrank_test(dd["duration"], dd["observed"], dd["regime"])
     assert result.chisq == pytest.approx(322.5991, abs=1e-4)
     assert result.df == len(result.groups) - 1 == 5
