@@ -51,6 +51,8 @@ SCORE_B = [0.7, 0.6, 0.5, 0.65, 0.55, 0.1]
 
 
 def test_delong_test_by_hand() -> None:
+    # Both scores rank the positives 1 > 2 > 3 and the negatives 4 > 5 > 6 (see the test below for
+    # scores that do not).
     # Placements: a: V10 = (1, 1, 2/3), V01 = (2/3, 1, 1) -> AUC 8/9;
     #             b: V10 = (1, 2/3, 1/3), V01 = (1/3, 2/3, 1) -> AUC 2/3.
     # S10: var a 1/27, var b 1/9, cov 1/18; S01 the same. var(a − b) = 2·(1/27 + 1/9 − 2/18)/3 = 2/81.
@@ -62,6 +64,72 @@ def test_delong_test_by_hand() -> None:
     assert result.z == pytest.approx(math.sqrt(2))
     assert result.p_value == pytest.approx(2 * norm.sf(math.sqrt(2)))
     assert result.p_value == pytest.approx(0.1573, abs=1e-4)
+
+
+# Two scores of the same six cases that rank them differently: cases 1-3 positive, 4-6 negative.
+# Score a orders the positives 1 > 2 > 3 and the negatives 4 > 5 > 6; score b orders them 2 > 3 > 1 and
+# 5 > 6 > 4, so a score's placements, read in its own sorted order, no longer line up case by case.
+CROSS_A = [0.9, 0.6, 0.4, 0.5, 0.3, 0.1]
+CROSS_B = [0.25, 0.8, 0.7, 0.2, 0.6, 0.3]
+
+
+def test_delong_test_by_hand_when_the_scores_rank_cases_differently() -> None:
+    # Placement values per case (V10: share of negatives below a positive; V01: share of positives above
+    # a negative), m = n = 3:
+    #   case        1    2    3  |   4    5    6
+    #   a: V10/V01  1    1   2/3 |  2/3   1    1     AUC a = 8/9
+    #   b: V10/V01 1/3   1    1  |   1   2/3  2/3    AUC b = 7/9
+    # S10 over the positives (ddof 1): var a = ((1/9)² + (1/9)² + (2/9)²)/2 = 1/27,
+    #   var b = ((4/9)² + (2/9)² + (2/9)²)/2 = 4/27, cov = ((1/9)(−4/9) + (1/9)(2/9) + (−2/9)(2/9))/2 = −1/27.
+    # S01 over the negatives: var a = 1/27, var b = 1/27, cov = −1/27.
+    # Covariance of the AUCs S10/m + S01/n = [[2/81, −2/81], [−2/81, 5/81]];
+    # var(AUC a − AUC b) = (1/27 + 4/27 + 2/27)/3 + (1/27 + 1/27 + 2/27)/3 = 11/81, z = (1/9)/√(11/81) = 1/√11.
+    # (Pairing the placements in each score's own sorted order gives cov S10 = +2/27 and var 5/81 instead.)
+    aucs, cov = delong_covariance(TRUTH, CROSS_A, CROSS_B)
+    np.testing.assert_allclose(aucs, [8 / 9, 7 / 9])
+    np.testing.assert_allclose(cov, np.array([[2, -2], [-2, 5]]) / 81, atol=1e-15)
+    result = compare_auc(TRUTH, CROSS_A, CROSS_B)
+    assert result.difference.estimate == pytest.approx(1 / 9)
+    assert result.z == pytest.approx(1 / math.sqrt(11))
+    assert result.p_value == pytest.approx(2 * norm.sf(1 / math.sqrt(11)))
+    half = 1.959963984540054 * math.sqrt(11) / 9
+    assert result.difference.ci_low == pytest.approx(1 / 9 - half)
+    assert result.difference.ci_high == pytest.approx(1 / 9 + half)
+    swapped = compare_auc(TRUTH, CROSS_B, CROSS_A)
+    assert swapped.z == pytest.approx(-result.z)
+    assert swapped.p_value == pytest.approx(result.p_value)
+
+
+# pROC's own test-suite on its aSAH data (Robin et al. 2011; tests/testthat of pROC 1.18): r.x is
+# roc(aSAH$outcome, aSAH$x), controls "Good", cases "Poor". test-roc.test.R: roc.test(r.a, r.b) (DeLong,
+# paired, two-sided) gives Z, p and the 95 % CI of AUC a − AUC b; test-auc.R gives the AUCs and
+# test-var.R the DeLong variances.
+ASAH_TESTS = [  # (a, b, Z, p, CI low, CI high)
+    ("wfns", "s100b", 2.20898359144091, 0.0271757822291882, 0.0104061769564846, 0.174214419249478),
+    ("wfns", "ndka", 2.79777591868904, 0.00514557970691098, 0.0634011709339876, 0.3600405634833566),
+    ("ndka", "s100b", -1.39077002573558, 0.164295175223054, -0.2876917446341914, 0.0488706064228094),
+]
+ASAH_AUC = {"wfns": 0.823678861788618, "s100b": 0.731368563685637, "ndka": 0.611957994579946}
+ASAH_VAR = {"wfns": 0.00146991470882363, "s100b": 0.00266868245717244, "ndka": 0.0031908105493913}
+
+
+@pytest.mark.parametrize(("a", "b", "z", "p", "low", "high"), ASAH_TESTS)
+def test_delong_test_matches_proc_on_asah(asah, a, b, z, p, low, high) -> None:  # type: ignore[no-untyped-def]
+    result = compare_auc(asah["outcome"], asah[a], asah[b], positive="Poor")
+    assert result.auc_a == pytest.approx(ASAH_AUC[a], rel=1e-12)
+    assert result.auc_b == pytest.approx(ASAH_AUC[b], rel=1e-12)
+    assert result.z == pytest.approx(z, rel=1e-10)
+    assert result.p_value == pytest.approx(p, rel=1e-10)
+    assert result.difference.ci_low == pytest.approx(low, rel=1e-10)
+    assert result.difference.ci_high == pytest.approx(high, rel=1e-10)
+
+
+def test_delong_variances_match_proc_on_asah(asah) -> None:  # type: ignore[no-untyped-def]
+    names = list(ASAH_VAR)
+    aucs, cov = delong_covariance(asah["outcome"], *(asah[n] for n in names), positive="Poor")
+    np.testing.assert_allclose(aucs, [ASAH_AUC[n] for n in names], rtol=1e-12)
+    np.testing.assert_allclose(np.diag(cov), [ASAH_VAR[n] for n in names], rtol=1e-10)
+    assert delong_auc(asah["outcome"], asah["ndka"], positive="Poor").estimate == pytest.approx(ASAH_AUC["ndka"])
 
 
 def test_optimal_thresholds_by_hand() -> None:

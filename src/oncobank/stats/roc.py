@@ -33,11 +33,13 @@ def _sorted_midranks(sorted_values: np.ndarray) -> np.ndarray:
 
 
 def _placements(positive: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """DeLong's structural components V10 (one per positive) and V01 (one per negative).
+    """DeLong's structural components V10 (one per positive) and V01 (one per negative), in case order.
 
     Sun & Xu (2014): with midranks Tz over all scores, Tx within positives and Ty within negatives,
     V10 = (Tz − Tx)/n and V01 = 1 − (Tz − Ty)/m. One sort serves all three rankings because a
-    class's scores, read in the overall sorted order, are already sorted.
+    class's scores, read in the overall sorted order, are already sorted. The components are put
+    back in the order of the cases, so that those of two scores of the same cases pair case by case
+    (the covariance of two AUCs is taken over cases, not over each score's own ranking).
     """
     order = np.argsort(scores, kind="stable")
     sorted_scores = scores[order]
@@ -47,9 +49,10 @@ def _placements(positive: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, n
     n = sorted_scores.size - m
     tx = _sorted_midranks(sorted_scores[sorted_pos])
     ty = _sorted_midranks(sorted_scores[~sorted_pos])
-    v10 = (tz[sorted_pos] - tx) / n
-    v01 = 1.0 - (tz[~sorted_pos] - ty) / m
-    return v10, v01
+    components = np.empty(sorted_scores.size)
+    components[order[sorted_pos]] = (tz[sorted_pos] - tx) / n
+    components[order[~sorted_pos]] = 1.0 - (tz[~sorted_pos] - ty) / m
+    return components[positive], components[~positive]
 
 
 def _prepare(truth: object, scores: Sequence[object], positive: object) -> tuple[np.ndarray, list[np.ndarray]]:
