@@ -72,11 +72,14 @@ def test_init_load_show_audit(env: Path) -> None:
     assert {e["user"] for e in events} == {"dr_test"}
 
 
-def test_missing_store_and_patient_give_clear_errors(env: Path) -> None:
+def test_embedded_store_is_created_on_first_use_and_not_left_by_a_failed_command(env: Path) -> None:
+    # No `init` needed for the embedded SQLite store; a command that fails leaves no store file behind.
     result = runner.invoke(app, ["patient", "show", "TH-1"])
     assert result.exit_code == 1
-    assert "oncobank init" in result.stderr
-    runner.invoke(app, ["init"])
+    assert "no patient TH-1" in result.stderr
+    assert not (env / "store.sqlite").exists()
+    assert runner.invoke(app, ["audit"]).exit_code == 0
+    assert (env / "store.sqlite").exists()
     result = runner.invoke(app, ["patient", "show", "TH-404"])
     assert result.exit_code == 1
     assert "no patient TH-404" in result.stderr

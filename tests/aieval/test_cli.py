@@ -35,7 +35,7 @@ def test_walk_through(store_url: str, tmp_path: Path) -> None:
     ok("ai", "service", "version", "sim-drifting", "1.0", "--declared", "auc=0.85", "--on", "2026-01-05", *db)
     bad = runner.invoke(app, ["ai", "record", "sim-drifting", "1.0", "--action", "pass", "--stage", "calibration",
                               "--reason", "skip", "--on", "2026-01-06", *db])
-    assert bad.exit_code == 2 and "stage_order" in bad.output
+    assert bad.exit_code == 1 and "stage_order" in bad.output
     # 1. self-testing
     ok("ai", "record", "sim-drifting", "1.0", "--action", "pass", "--stage", "self_testing", "--reason",
        "compatible", "--on", "2026-01-06", *db)

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from oncobank.stats.cli import app
+from oncobank.cli.stats import app
 
 runner = CliRunner()
 ESTIMATES = ("sensitivity", "specificity", "ppv", "npv", "accuracy", "youden", "lr_positive", "lr_negative")
@@ -41,7 +41,7 @@ def test_accuracy_table_in_russian_and_method_choice() -> None:
     assert result.exit_code == 0, result.output
     assert "Чувствительность" in result.output
     bad = runner.invoke(app, ["accuracy", "--tp", "8", "--fn", "2", "--fp", "1", "--tn", "9", "--ci", "exact"])
-    assert bad.exit_code == 2
+    assert bad.exit_code == 1
     assert "unknown CI method" in bad.output
 
 
@@ -58,7 +58,7 @@ def test_roc_command(tmp_path: Path) -> None:
     assert text.exit_code == 0 and "AUC" in text.output
     assert (tmp_path / "roc.png").stat().st_size > 5000
     missing = runner.invoke(app, ["roc", str(path), "--truth", "y", "--score", "c"])
-    assert missing.exit_code == 2 and "'c'" in missing.output
+    assert missing.exit_code == 1 and "'c'" in missing.output
 
 
 def test_survival_command_with_groups_and_cox(tmp_path: Path, lung: pd.DataFrame) -> None:
@@ -123,5 +123,5 @@ def test_forecast_command(tmp_path: Path) -> None:
 
 def test_unreadable_file_is_reported(tmp_path: Path) -> None:
     result = runner.invoke(app, ["table1", str(tmp_path / "nope.csv"), "--by", "x"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "no such file" in result.output

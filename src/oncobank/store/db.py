@@ -36,6 +36,14 @@ def connect(url: str | None = None, **kwargs: object) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite store URL (None for a server or an in-memory store)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

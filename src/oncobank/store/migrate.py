@@ -38,5 +38,15 @@ def head_revisions() -> set[str]:
     return set(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
+def schema_version(engine: Engine) -> str:
+    """The applied revisions of the store, all of them from the first, e.g. "0001–0004"."""
+    script = ScriptDirectory.from_config(alembic_config())
+    applied = current_revisions(engine)
+    revisions = sorted({r.revision for head in applied for r in script.iterate_revisions(head, "base")})
+    if not revisions:
+        return "none"
+    return revisions[0] if len(revisions) == 1 else f"{revisions[0]}–{revisions[-1]} ({len(revisions)} revisions)"
+
+
 def is_current(engine: Engine) -> bool:
     return current_revisions(engine) == head_revisions()

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
+
+from oncobank.cli.common import DbOption, LangOption, UserOption, console, current_user, emit_json, friendly
 
 app = typer.Typer(help="Testing and monitoring of diagnostic AI services (seven stages).", no_args_is_help=True)
 task_app = typer.Typer(help="Clinical tasks and their pass thresholds.", no_args_is_help=True)
@@ -30,30 +27,7 @@ app.add_typer(clinical_app, name="clinical")
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(sr_app, name="sr")
 
-console = Console()
-DbOpt = Annotated[str | None, typer.Option("--db", help="Store URL (default: ONCOBANK_DB or a SQLite file).")]
-LangOpt = Annotated[str, typer.Option("--lang", help="Label language: en or ru.")]
 OnOpt = Annotated[str | None, typer.Option("--on", help="Date of the step, YYYY-MM-DD (default: today).")]
-UserOpt = Annotated[str, typer.Option("--user", envvar="ONCOBANK_USER", help="Who records the step.")]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _friendly(func: F) -> F:
-    """Bad input and broken rules end with a one-line message and exit code 2, not a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from oncobank.store.errors import StoreError
-
-        try:
-            return func(*args, **kwargs)
-        except (ValueError, StoreError, FileNotFoundError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from exc
-
-    return wrapper  # type: ignore[return-value]
-
 
 def _register(db: str | None) -> Any:
     from oncobank.aieval.register import Register
@@ -67,7 +41,8 @@ def _day(value: str | None) -> date:
 
 
 def _publish(reg: Any, info: Any, event: Any, kind: str, decision: str, payload: dict[str, Any], template: str,
-             context: dict[str, Any], out: Path, lang: str, user: str, period: str | None = None) -> tuple[str, Any]:
+             context: dict[str, Any], out: Path, lang: str, user: str | None,
+             period: str | None = None) -> tuple[str, Any]:
     """Check the lifecycle step, number and store the protocol, write it (.html/.pdf), record the step."""
     from oncobank.aieval.render import render_html, write_outputs
 
@@ -76,15 +51,11 @@ def _publish(reg: Any, info: Any, event: Any, kind: str, decision: str, payload:
     html = render_html(template, {"number": number, "issued_on": event.on.isoformat(), "info": info,
                                   "period": period, **context}, lang)
     write_outputs(html, out)
-    return number, reg.record(info.id, event, user, number)
-
-
-def _emit(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    return number, reg.record(info.id, event, current_user(user), number)
 
 
 @task_app.command("set")
-@_friendly
+@friendly(FileNotFoundError)
 def task_set(code: str, name_en: Annotated[str, typer.Option("--name-en")],
              name_ru: Annotated[str, typer.Option("--name-ru")],
              min_auc: Annotated[float, typer.Option("--min-auc", help="0.81 or 0.91 by task.")] = 0.81,
@@ -94,7 +65,7 @@ def task_set(code: str, name_en: Annotated[str, typer.Option("--name-en")],
              min_feedback: Annotated[float, typer.Option("--min-feedback")] = 0.05,
              clinical_max_errors: Annotated[float, typer.Option("--clinical-max-errors")] = 0.25,
              clinical_max_discordant: Annotated[float, typer.Option("--clinical-max-discordant")] = 0.35,
-             db: DbOpt = None) -> None:
+             db: DbOption = None) -> None:
     """Create a clinical task or change its thresholds."""
     from oncobank.aieval.thresholds import Thresholds
 
@@ -106,14 +77,14 @@ def task_set(code: str, name_en: Annotated[str, typer.Option("--name-en")],
 
 
 @service_app.command("add")
-@_friendly
+@friendly(FileNotFoundError)
 def service_add(code: str, name: Annotated[str, typer.Option("--name")],
                 supplier: Annotated[str, typer.Option("--supplier")],
                 developer: Annotated[str, typer.Option("--developer")],
                 modality: Annotated[str, typer.Option("--modality")],
                 region: Annotated[str, typer.Option("--region")],
                 patient_group: Annotated[str, typer.Option("--patient-group")],
-                task: Annotated[str, typer.Option("--task")], db: DbOpt = None) -> None:
+                task: Annotated[str, typer.Option("--task")], db: DbOption = None) -> None:
     """Register an AI service."""
     _register(db).add_service(code, name, supplier=supplier, developer=developer, modality=modality, region=region,
                               patient_group=patient_group, task=task)
@@ -121,11 +92,11 @@ def service_add(code: str, name: Annotated[str, typer.Option("--name")],
 
 
 @service_app.command("version")
-@_friendly
+@friendly(FileNotFoundError)
 def service_version(service: str, version: str,
                     declared: Annotated[list[str] | None, typer.Option(
                         "--declared", help="Declared metric, e.g. auc=0.92 (repeat).")] = None,
-                    on: OnOpt = None, db: DbOpt = None) -> None:
+                    on: OnOpt = None, db: DbOption = None) -> None:
     """Register a version of a service with its declared metrics; it starts at self-testing."""
     values: dict[str, float] = {}
     for item in declared or []:
@@ -138,12 +109,12 @@ def service_version(service: str, version: str,
 
 
 @app.command("list")
-@_friendly
-def list_versions(db: DbOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+@friendly(FileNotFoundError)
+def list_versions(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every service version with its stage and status."""
     rows = _register(db).versions()
     if as_json:
-        _emit(rows)
+        emit_json(rows)
         return
     table = Table(title="AI services")
     for col in ("code", "name", "version", "stage", "status"):
@@ -154,32 +125,33 @@ def list_versions(db: DbOpt = None, as_json: Annotated[bool, typer.Option("--jso
 
 
 @app.command("record")
-@_friendly
+@friendly(FileNotFoundError)
 def record(service: str, version: str, action: Annotated[str, typer.Option("--action", help="pass|fail|remark|change")],
            stage: Annotated[str, typer.Option("--stage")], reason: Annotated[str, typer.Option("--reason")],
            critical: Annotated[bool, typer.Option("--critical")] = False,
            touches_core: Annotated[bool, typer.Option(
                "--touches-core", help="The change touches declared functions, architecture or accuracy.")] = False,
            protocol: Annotated[str | None, typer.Option("--protocol")] = None,
-           on: OnOpt = None, user: UserOpt = "unknown", db: DbOpt = None) -> None:
+           on: OnOpt = None, user: UserOption = None, db: DbOption = None) -> None:
     """Record a step (a result, a remark or a software change); the lifecycle rules are enforced."""
     from oncobank.aieval.lifecycle import Event
 
     reg = _register(db)
     vid = reg.version_id(service, version)
-    state = reg.record(vid, Event(_day(on), action, stage, reason, critical, touches_core), user, protocol)
+    event = Event(_day(on), action, stage, reason, critical, touches_core)
+    state = reg.record(vid, event, current_user(user), protocol)
     console.print(f"{service} {version}: stage {state.stage}, status {state.status}", highlight=False)
 
 
 @app.command("history")
-@_friendly
-def history(service: str, version: str, db: DbOpt = None,
+@friendly(FileNotFoundError)
+def history(service: str, version: str, db: DbOption = None,
             as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """The full stage history of a version, with dates, reasons and protocols."""
     reg = _register(db)
     rows = reg.history(reg.version_id(service, version))
     if as_json:
-        _emit(rows)
+        emit_json(rows)
         return
     table = Table(title=f"{service} {version}")
     for col in ("seq", "on", "action", "stage", "critical", "reason", "protocol", "stage_after", "status_after"):
@@ -191,7 +163,7 @@ def history(service: str, version: str, db: DbOpt = None,
 
 
 @app.command("simulate")
-@_friendly
+@friendly(FileNotFoundError)
 def simulate(out: Annotated[Path, typer.Option("--out")], months: int = 6,
              per_month: Annotated[int, typer.Option("--per-month")] = 2000, seed: int = 1,
              sr: Annotated[int, typer.Option("--sr", help="Also write this many result SRs per service.")] = 0
@@ -205,10 +177,10 @@ def simulate(out: Annotated[Path, typer.Option("--out")], months: int = 6,
 
 
 @app.command("calibrate")
-@_friendly
+@friendly(FileNotFoundError)
 def calibrate(service: str, version: str, results: Annotated[Path, typer.Option("--results")],
               truth: Annotated[Path, typer.Option("--truth")], out: Annotated[Path, typer.Option("--out")],
-              on: OnOpt = None, lang: LangOpt = "en", user: UserOpt = "unknown", db: DbOpt = None) -> None:
+              on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
     """Calibration test: compute, store a numbered protocol, write it (.html or .pdf), record pass or fail."""
     from oncobank.aieval.calibration import calibrate as compute
     from oncobank.aieval.lifecycle import Event
@@ -230,10 +202,10 @@ def calibrate(service: str, version: str, results: Annotated[Path, typer.Option(
 
 
 @tech_app.command("sample")
-@_friendly
+@friendly(FileNotFoundError)
 def tech_sample(results: Annotated[Path, typer.Option("--results")], period: Annotated[str, typer.Option("--period")],
                 out: Annotated[Path, typer.Option("--out")], size: int = 80, seed: int = 1,
-                lang: LangOpt = "en") -> None:
+                lang: LangOption = "en") -> None:
     """Draw the reproducible stratified sample of a period and write the reviewer's XLSX form."""
     _draw_sample(results, period, out, size, seed, "technological", lang)
 
@@ -250,13 +222,13 @@ def _draw_sample(results: Path, period: str, out: Path, size: int, seed: int, ki
 
 
 @tech_app.command("report")
-@_friendly
+@friendly(FileNotFoundError)
 def tech_report(service: str, version: str, results: Annotated[Path, typer.Option("--results")],
                 period: Annotated[str, typer.Option("--period")], review: Annotated[Path, typer.Option("--review")],
                 out: Annotated[Path, typer.Option("--out")],
                 chart: Annotated[Path | None, typer.Option("--chart", help="Trend chart (.png/.svg) of past reports.")
                                  ] = None,
-                on: OnOpt = None, lang: LangOpt = "en", user: UserOpt = "unknown", db: DbOpt = None) -> None:
+                on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
     """The period's technological monitoring report; more than 10 % defects suspends the version."""
     from oncobank.aieval.lifecycle import Event
     from oncobank.aieval.results import read_results
@@ -299,19 +271,19 @@ def tech_report(service: str, version: str, results: Annotated[Path, typer.Optio
 
 
 @clinical_app.command("sample")
-@_friendly
+@friendly(FileNotFoundError)
 def clinical_sample(results: Annotated[Path, typer.Option("--results")],
                     period: Annotated[str, typer.Option("--period")], out: Annotated[Path, typer.Option("--out")],
-                    size: int = 80, seed: int = 1, lang: LangOpt = "en") -> None:
+                    size: int = 80, seed: int = 1, lang: LangOption = "en") -> None:
     """Draw the reproducible stratified sample of a period and write the expert's XLSX rating form."""
     _draw_sample(results, period, out, size, seed, "clinical", lang)
 
 
 @clinical_app.command("report")
-@_friendly
+@friendly(FileNotFoundError)
 def clinical_report(service: str, version: str, period: Annotated[str, typer.Option("--period")],
                     review: Annotated[Path, typer.Option("--review")], out: Annotated[Path, typer.Option("--out")],
-                    on: OnOpt = None, lang: LangOpt = "en", user: UserOpt = "unknown", db: DbOpt = None) -> None:
+                    on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
     """The period's clinical monitoring report: continue, changes needed (a remark) or suspend (critical)."""
     from oncobank.aieval.clinmon import clinical_report as build
     from oncobank.aieval.lifecycle import Event
@@ -334,11 +306,11 @@ def clinical_report(service: str, version: str, period: Annotated[str, typer.Opt
 
 
 @feedback_app.command("report")
-@_friendly
+@friendly(FileNotFoundError)
 def feedback_report(service: str, version: str, results: Annotated[Path, typer.Option("--results")],
                     feedback: Annotated[Path, typer.Option("--feedback", help="CSV, XLSX, JSON or Parquet.")],
                     period: Annotated[str, typer.Option("--period")], out: Annotated[Path, typer.Option("--out")],
-                    on: OnOpt = None, lang: LangOpt = "en", user: UserOpt = "unknown", db: DbOpt = None) -> None:
+                    on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
     """The period's feedback report; coverage below 5 % of processed studies is recorded as a remark."""
     from oncobank.aieval.feedback import feedback_report as build
     from oncobank.aieval.feedback import read_feedback
@@ -364,12 +336,12 @@ def feedback_report(service: str, version: str, results: Annotated[Path, typer.O
 
 
 @functional_app.command("form")
-@_friendly
+@friendly(FileNotFoundError)
 def functional_form(out: Annotated[Path, typer.Option("--out")],
                     study: Annotated[list[str] | None, typer.Option("--study", help="Study UID (repeat).")] = None,
                     sr: Annotated[Path | None, typer.Option("--sr", help="Result SRs: their studies, checks.")] = None,
                     studies: Annotated[int, typer.Option("--studies", help="How many SR studies to take.")] = 5,
-                    lang: LangOpt = "en") -> None:
+                    lang: LangOption = "en") -> None:
     """Write the checklist (criteria × studies); with --sr the SR criteria are filled from the reports."""
     from oncobank.aieval.functional import sr_checks, write_checklist
     from oncobank.aieval.sr_read import read_sr, sr_files
@@ -388,13 +360,14 @@ def functional_form(out: Annotated[Path, typer.Option("--out")],
 
 
 @functional_app.command("report")
-@_friendly
+@friendly(FileNotFoundError)
 def functional_report(service: str, version: str, checklist: Annotated[Path, typer.Option("--checklist")],
                       out: Annotated[Path, typer.Option("--out")],
                       technical_expert: Annotated[str, typer.Option("--technical-expert")],
                       medical_expert: Annotated[str, typer.Option("--medical-expert")],
                       medical_years: Annotated[float, typer.Option("--medical-expert-years")],
-                      on: OnOpt = None, lang: LangOpt = "en", user: UserOpt = "unknown", db: DbOpt = None) -> None:
+                      on: OnOpt = None, lang: LangOption = "en", user: UserOption = None,
+                      db: DbOption = None) -> None:
     """The functional testing protocol; a critical nonconformity fails the test (and suspends the version)."""
     from oncobank.aieval.functional import CRITERIA, check_experts, read_checklist
     from oncobank.aieval.lifecycle import Event
@@ -416,7 +389,7 @@ def functional_report(service: str, version: str, checklist: Annotated[Path, typ
 
 
 @sr_app.command("import")
-@_friendly
+@friendly(FileNotFoundError)
 def sr_import(source: Annotated[Path, typer.Argument(help="An SR file or a folder of them.")],
               out: Annotated[Path, typer.Option("--out", help="The result rows as .csv or .parquet.")]) -> None:
     """Read result SRs into per-study result rows (the columns of the CSV import)."""
@@ -433,12 +406,12 @@ def sr_import(source: Annotated[Path, typer.Argument(help="An SR file or a folde
 
 
 @app.command("impact")
-@_friendly
+@friendly(FileNotFoundError)
 def impact(service: str, version: str, data: Annotated[Path, typer.Option("--data")],
            out: Annotated[Path, typer.Option("--out")],
            event: Annotated[str | None, typer.Option("--event", help="Event category of a 2-category result.")
                             ] = None,
-           on: OnOpt = None, lang: LangOpt = "en", db: DbOpt = None) -> None:
+           on: OnOpt = None, lang: LangOption = "en", db: DbOption = None) -> None:
     """Distribution of a categorical result with vs without AI, per period: chi-square, Cramér's V, OR, RD."""
     from oncobank.aieval.impact import impact as compare
     from oncobank.aieval.impact import read_impact
@@ -467,7 +440,7 @@ def impact(service: str, version: str, data: Annotated[Path, typer.Option("--dat
 
 
 @app.command("simulate-review")
-@_friendly
+@friendly(FileNotFoundError)
 def simulate_review(form: Annotated[Path, typer.Argument(help="A technological, clinical or functional form.")],
                     sim: Annotated[Path, typer.Option("--sim", help="The simulated service's folder.")],
                     seed: int = 1) -> None:

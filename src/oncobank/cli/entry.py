@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from sqlalchemy import select
 
+from oncobank.cli.common import console, current_user, err, fail, open_store
 from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldType
 from oncobank.dictionary.validate import EntryRejected
@@ -47,7 +48,6 @@ def parse_values(dictionary: Dictionary, section: str, assignments: list[str] | 
 
 
 def _run(action: Any) -> Any:
-    from oncobank.cli import fail
 
     try:
         return action()
@@ -58,7 +58,6 @@ def _run(action: Any) -> Any:
 
 
 def _report(what: str, entry_id: int, version: int, warnings: list[Any] | None = None) -> None:
-    from oncobank.cli import console, err
 
     console.print(f"{what}: entry {entry_id}, version {version}", highlight=False)
     for w in warnings or []:
@@ -77,7 +76,6 @@ def add(
     module: Annotated[str, typer.Option("--module")] = "thyroid",
 ) -> None:
     """Add a dated entry to a patient's section."""
-    from oncobank.cli import current_user, open_store
 
     store = open_store(db, module)
     ref = _run(
@@ -106,7 +104,6 @@ def edit(
     module: Annotated[str, typer.Option("--module")] = "thyroid",
 ) -> None:
     """Write a new version: the given version's values with the changed fields replaced."""
-    from oncobank.cli import current_user, open_store
 
     store = open_store(db, module)
 
@@ -143,7 +140,6 @@ def retract(
     module: Annotated[str, typer.Option("--module")] = "thyroid",
 ) -> None:
     """Withdraw an entry; it stays on the card, marked retracted, with its history."""
-    from oncobank.cli import current_user, open_store
 
     store = open_store(db, module)
     ref = _run(lambda: store.retract_entry(entry_id, version, user=current_user(), reason=reason))
@@ -162,7 +158,6 @@ def review(
     module: Annotated[str, typer.Option("--module")] = "thyroid",
 ) -> None:
     """Record a second opinion (revised values and a comment) beside the entry."""
-    from oncobank.cli import console, current_user, open_store
 
     store = open_store(db, module)
 
@@ -195,7 +190,6 @@ def attach_command(
     module: Annotated[str, typer.Option("--module")] = "thyroid",
 ) -> None:
     """Attach a PDF document to a patient (type checked from the bytes, stored by its hash)."""
-    from oncobank.cli import current_user, open_store
     from oncobank.store.attachments import attach
 
     store = open_store(db, module)

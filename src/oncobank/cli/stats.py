@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import math
-from collections.abc import Callable, Sequence
-from functools import wraps
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from oncobank.cli.common import JsonOption, LangOption, emit_json, friendly
 from oncobank.stats.labels import Lang, label
 from oncobank.stats.methods import CI_METHODS
 
@@ -31,39 +30,15 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON instead of tables.")]
-LangOpt = Annotated[str, typer.Option("--lang", help="Label language: en or ru.")]
 LevelOpt = Annotated[float, typer.Option(help="Confidence level.")]
 CurveOpt = Annotated[bool, typer.Option(help="Include the curve points in the JSON.")]
 PlotOpt = Annotated[Path | None, typer.Option("--plot", help="Write the plot to this .png or .svg file.")]
 FileArg = Annotated[Path, typer.Argument(help="CSV or Parquet file.")]
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _friendly_errors(func: F) -> F:
-    """Turn bad input into a one-line message and exit code 2 instead of a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (ValueError, KeyError, FileNotFoundError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-            typer.echo(f"error: {message}", err=True)
-            raise typer.Exit(2) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
 def _lang(value: str) -> Lang:
     if value not in ("en", "ru"):
         raise ValueError(f"--lang must be en or ru, got {value!r}")
     return value  # type: ignore[return-value]
-
-
-def _emit_json(payload: dict[str, object]) -> None:
-    typer.echo(json.dumps(payload, ensure_ascii=False, allow_nan=False, indent=2))
 
 
 def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
@@ -112,7 +87,7 @@ def _print_accuracy(result: AccuracyResult, lang: Lang, title: str) -> None:
 
 
 @app.command()
-@_friendly_errors
+@friendly(KeyError, FileNotFoundError)
 def accuracy(
     tp: Annotated[int, typer.Option("--tp", help="True positives.")],
     fn: Annotated[int, typer.Option("--fn", help="False negatives.")],
@@ -121,15 +96,15 @@ def accuracy(
     prevalence: Annotated[float | None, typer.Option(help="Prevalence for PPV and NPV (0–1).")] = None,
     ci: Annotated[str, typer.Option(help=f"CI method: {', '.join(CI_METHODS)}.")] = "wilson",
     level: LevelOpt = 0.95,
-    as_json: JsonOpt = False,
-    lang: LangOpt = "en",
+    as_json: JsonOption = False,
+    lang: LangOption = "en",
 ) -> None:
     """Sensitivity, specificity, PPV, NPV, accuracy, Youden's J, LR+ and LR− from a 2×2 table."""
     from oncobank.stats.accuracy import diagnostic_accuracy
 
     result = diagnostic_accuracy(tp, fn, fp, tn, ci=ci, prevalence=prevalence, level=level)
     if as_json:
-        _emit_json(result.to_dict())
+        emit_json(result.to_dict())
         return
     title = f"TP={tp} FN={fn} FP={fp} TN={tn}"
     if prevalence is not None:
@@ -138,7 +113,7 @@ def accuracy(
 
 
 @app.command()
-@_friendly_errors
+@friendly(KeyError, FileNotFoundError)
 def roc(
     file: FileArg,
     truth: Annotated[str, typer.Option(help="Column with the reference standard.")],
@@ -149,8 +124,8 @@ def roc(
     level: LevelOpt = 0.95,
     curve: CurveOpt = False,
     plot: PlotOpt = None,
-    as_json: JsonOpt = False,
-    lang: LangOpt = "en",
+    as_json: JsonOption = False,
+    lang: LangOption = "en",
 ) -> None:
     """ROC curve, AUC with DeLong CI and optimal thresholds (Youden, max NPV, max PPV)."""
     from oncobank.stats.roc import compare_auc, roc_analysis
@@ -166,7 +141,7 @@ def roc(
         payload = result.to_dict(include_curve=curve)
         if comparison is not None:
             payload["comparison"] = {"score_a": score, "score_b": compare, **comparison.to_dict()}
-        _emit_json(payload)
+        emit_json(payload)
         return
     lg = _lang(lang)
     est, ci = _fmt(result.auc)
@@ -181,7 +156,7 @@ def roc(
 
 
 @app.command()
-@_friendly_errors
+@friendly(KeyError, FileNotFoundError)
 def survival(
     file: FileArg,
     time: Annotated[str, typer.Option(help="Column with follow-up time.")],
@@ -191,8 +166,8 @@ def survival(
     level: LevelOpt = 0.95,
     curve: CurveOpt = False,
     plot: PlotOpt = None,
-    as_json: JsonOpt = False,
-    lang: LangOpt = "en",
+    as_json: JsonOption = False,
+    lang: LangOption = "en",
 ) -> None:
     """Kaplan–Meier medians with CIs, log-rank test; optional Cox model with a PH check."""
     from oncobank.stats.cox import cox_ph
@@ -205,7 +180,7 @@ def survival(
     if plot is not None:
         km.save_plot(plot, lang=_lang(lang))
     if as_json:
-        _emit_json({"kaplan_meier": km.to_dict(include_curve=curve), "cox": None if cox is None else cox.to_dict()})
+        emit_json({"kaplan_meier": km.to_dict(include_curve=curve), "cox": None if cox is None else cox.to_dict()})
         return
     lg = _lang(lang)
     rows = []
@@ -230,15 +205,15 @@ def survival(
 
 
 @app.command()
-@_friendly_errors
+@friendly(KeyError, FileNotFoundError)
 def table1(
     file: FileArg,
     by: Annotated[str, typer.Option(help="Column that defines the groups.")],
     variable: Annotated[list[str] | None, typer.Option(help="Variable to describe (repeatable; default all).")] = None,
     categorical: Annotated[list[str] | None, typer.Option(help="Treat this numeric column as categorical.")] = None,
     nonnormal: Annotated[list[str] | None, typer.Option(help="Treat this column as not normal.")] = None,
-    as_json: JsonOpt = False,
-    lang: LangOpt = "en",
+    as_json: JsonOption = False,
+    lang: LangOption = "en",
 ) -> None:
     """Descriptive table by group with the appropriate test per variable."""
     from oncobank.stats.data import read_table
@@ -247,14 +222,14 @@ def table1(
     frame = read_table(file)
     result = table_one(frame, by, variable or None, categorical=categorical or (), nonnormal=nonnormal or ())
     if as_json:
-        _emit_json(result.to_dict())
+        emit_json(result.to_dict())
         return
     lg = _lang(lang)
     _table(f"{label('group', lg)}: {by}", result.header(lg), result.rows(lg))
 
 
 @app.command()
-@_friendly_errors
+@friendly(KeyError, FileNotFoundError)
 def transitions(
     file: FileArg,
     patient: Annotated[str, typer.Option(help="Column with the patient identifier.")],
@@ -265,8 +240,8 @@ def transitions(
     prevalence: Annotated[float | None, typer.Option(help="Prevalence for PPV and NPV (0–1).")] = None,
     ci: Annotated[str, typer.Option(help=f"CI method: {', '.join(CI_METHODS)}.")] = "wilson",
     plot: PlotOpt = None,
-    as_json: JsonOpt = False,
-    lang: LangOpt = "en",
+    as_json: JsonOption = False,
+    lang: LangOption = "en",
 ) -> None:
     """Transition matrices between consecutive exams, stage-wise 2×2 tables and accuracy."""
     from oncobank.stats.serial import serial_analysis
@@ -278,7 +253,7 @@ def transitions(
     if plot is not None:
         result.save_plot(plot, lang=_lang(lang))
     if as_json:
-        _emit_json(result.to_dict())
+        emit_json(result.to_dict())
         return
     lg = _lang(lang)
     for m, acc in zip(result.matrices, result.stages, strict=True):
@@ -291,7 +266,7 @@ def transitions(
 
 
 @app.command()
-@_friendly_errors
+@friendly(KeyError, FileNotFoundError)
 def forecast(
     file: FileArg,
     date: Annotated[str, typer.Option(help="Column with the date.")],
@@ -302,8 +277,8 @@ def forecast(
     model: Annotated[list[str] | None, typer.Option(help="Candidate, e.g. 'ARIMA(0,2,1)' or 'ETS(A,Ad,N)'.")] = None,
     fit_on: Annotated[str, typer.Option(help="Model the 'daily' counts or the 'cumulative' total.")] = "daily",
     plot: PlotOpt = None,
-    as_json: JsonOpt = False,
-    lang: LangOpt = "en",
+    as_json: JsonOption = False,
+    lang: LangOption = "en",
 ) -> None:
     """Fit ARIMA and ETS candidates, choose by MASE/MAPE on a hold-out, forecast, and give the prevalence."""
     from oncobank.stats.forecast import DEFAULT_CANDIDATES, forecast_incidence
@@ -314,7 +289,7 @@ def forecast(
     if plot is not None:
         result.save_plot(plot, lang=_lang(lang))
     if as_json:
-        _emit_json(result.to_dict())
+        emit_json(result.to_dict())
         return
     lg = _lang(lang)
     rows = [[c.model, f"{c.mape:.3f}" if c.ok else "—", f"{c.mase:.3f}" if c.ok else "—",

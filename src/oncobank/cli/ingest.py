@@ -6,12 +6,19 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-DbOption = Annotated[str | None, typer.Option("--db", help="Store URL (default: ONCOBANK_DB or a SQLite file).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-LangOption = Annotated[str, typer.Option("--lang", help="Language of labels: en or ru.")]
+from oncobank.cli.common import (
+    DbOption,
+    JsonOption,
+    LangOption,
+    console,
+    current_user,
+    emit_json,
+    err,
+    fail,
+    open_store,
+)
 
 LABELS = {
     "title": ("Ingest reconciliation", "Сверка загрузки из источников"),
@@ -49,8 +56,6 @@ LABELS = {
 
 linkage_app = typer.Typer(help="Patient linkage: review uncertain pairs and decide them.", no_args_is_help=True)
 quarantine_app = typer.Typer(help="Rows an ingest could not accept: list and retry them.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 
 
 def label(key: str, lang: str) -> str:
@@ -61,7 +66,6 @@ def label(key: str, lang: str) -> str:
 
 def _mapping_and_store(mapping: Path, db: str | None) -> tuple[str, Any, Any]:
     """The mapping's text and parsed plan, and the store of its module, with the plan checked against the dictionary."""
-    from oncobank.cli import fail, open_store
     from oncobank.ingest.mapping import MappingError, check_against, load_mapping
 
     try:
@@ -86,7 +90,6 @@ def ingest_command(
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Rows per transaction.")] = 2000,
 ) -> None:
     """Ingest hospital exports into the registry: map, validate, link, merge; re-running changes nothing."""
-    from oncobank.cli import current_user, fail
     from oncobank.ingest.adapters import AdapterError
     from oncobank.ingest.mapping import MappingError
     from oncobank.ingest.pipeline import run_ingest
@@ -107,7 +110,6 @@ def ingest_command(
 @linkage_app.command("review")
 def review(db: DbOption = None, as_json: JsonOption = False, lang: LangOption = "en") -> None:
     """List source IDs waiting for a linkage decision, with their candidate registry patients."""
-    from oncobank.cli import emit_json, open_store
     from oncobank.ingest.review import pending
 
     store = open_store(db, "thyroid")
@@ -134,7 +136,6 @@ def report_command(
     lang: LangOption = "en",
 ) -> None:
     """Precision, recall and F1 of the store's patient links against a known truth (synthetic hospitals)."""
-    from oncobank.cli import emit_json, fail, open_store
     from oncobank.ingest.adapters import AdapterError
     from oncobank.ingest.identify import carried_ids
     from oncobank.ingest.mapping import MappingError, load_mapping
@@ -166,7 +167,6 @@ def decide(
     db: DbOption = None,
 ) -> None:
     """Decide a pair from the review list; the next ingest loads (or keeps quarantined) its rows."""
-    from oncobank.cli import current_user, fail, open_store
     from oncobank.ingest.review import ReviewError, decide_pair
 
     if (patient is None) == (not reject):
@@ -182,7 +182,6 @@ def decide(
 @quarantine_app.command("list")
 def quarantine_list(db: DbOption = None, as_json: JsonOption = False, lang: LangOption = "en") -> None:
     """Open quarantined ingest rows: source file, row and the rules they broke (no patient identifiers)."""
-    from oncobank.cli import emit_json, open_store
     from oncobank.ingest.review import open_quarantine
 
     store = open_store(db, "thyroid")
@@ -206,7 +205,6 @@ def quarantine_retry(
     lang: LangOption = "en",
 ) -> None:
     """Map the open quarantined rows again from their kept fields (after a linkage decision or a mapping fix)."""
-    from oncobank.cli import current_user
     from oncobank.ingest.retry import retry_quarantine
 
     text, plan, store = _mapping_and_store(mapping, db)
@@ -217,7 +215,6 @@ def quarantine_retry(
 
 def _reconciliation(report: Any, title: str, keys: tuple[str, ...], as_json: bool, lang: str) -> None:
     """Print a run's counts (table or JSON); exit 2 when they do not reconcile."""
-    from oncobank.cli import emit_json, fail
 
     if as_json:
         emit_json(report.to_dict())
@@ -240,7 +237,6 @@ def provenance_command(
     lang: LangOption = "en",
 ) -> None:
     """Where each ingested value of a patient came from: source, file, row, batch, and what became of it."""
-    from oncobank.cli import current_user, emit_json, fail, open_store
     from oncobank.ingest.provenance import ProvenanceError, provenance
 
     store = open_store(db, "thyroid")
@@ -268,7 +264,6 @@ def conflicts_command(
     lang: LangOption = "en",
 ) -> None:
     """Open data-quality issues of the ingest: values a second source offered that differ from the stored ones."""
-    from oncobank.cli import emit_json, open_store
     from oncobank.ingest.provenance import conflicts
 
     items = conflicts(open_store(db, "thyroid"), registry_id=registry_id)

@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 import typer
 
+from oncobank.cli.common import DbOption, JsonOption, LangOption, check_lang, emit_json, fail, open_store
+
 app = typer.Typer(help="Thyroid module: radioiodine refractoriness, derived facts, cohort report.",
                   no_args_is_help=True)
 
-DbOption = Annotated[str | None, typer.Option("--db", help="Store URL (default: ONCOBANK_DB or a SQLite file).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-LangOption = Annotated[str, typer.Option("--lang", help="Label language: en or ru.")]
 STATUS = {"met": ("met", "выполнен"), "not_met": ("not met", "не выполнен"),
           "not_evaluable": ("not evaluable", "не оценим")}
 RAIR = {True: ("refractory", "рефрактерный"), False: ("not refractory", "не рефрактерный"),
@@ -20,20 +19,12 @@ RAIR = {True: ("refractory", "рефрактерный"), False: ("not refractor
 
 
 def _engine(db: str | None) -> Any:
-    from oncobank.cli import open_store
 
     return open_store(db, "thyroid").engine
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[1] if lang == "ru" else pair[0]
-
-
-def _check_lang(lang: str) -> None:
-    from oncobank.cli import fail
-
-    if lang not in ("en", "ru"):
-        raise fail(f"--lang {lang!r}: use en or ru", 2)
 
 
 @app.command()
@@ -48,17 +39,16 @@ def rair(
     from rich.markup import escape
     from rich.table import Table
 
-    from oncobank.cli import emit_json, fail
     from oncobank.diseases.thyroid import derived
     from oncobank.diseases.thyroid.rair import CRITERIA, REASONS
 
-    _check_lang(lang)
+    check_lang(lang)
     engine = _engine(db)
     derived.refresh(engine, ["rair"])
     results = derived.latest(engine, "rair", patient)
     missing = sorted(set(patient or ()) - set(results))
     if missing:
-        raise fail(f"no patient {', '.join(missing)} in the thyroid registry", 2)
+        raise fail(f"no patient {', '.join(missing)} in the thyroid registry")
     if as_json:
         emit_json({rid: {"rair": r["rair"], "rr_date": r["rr_date"], "criteria": r["criteria"]}
                    for rid, r in results.items()})
@@ -98,18 +88,17 @@ def facts(
     = None,
 ) -> None:
     """Print a patient's current derived facts as JSON (recomputing those whose entries changed)."""
-    from oncobank.cli import emit_json, fail
     from oncobank.diseases.thyroid import derived
 
     kinds = [kind] if kind else list(derived.KINDS)
     unknown = [k for k in kinds if k not in derived.KINDS]
     if unknown:
-        raise fail(f"--kind {unknown[0]!r}: use one of {', '.join(derived.KINDS)}", 2)
+        raise fail(f"--kind {unknown[0]!r}: use one of {', '.join(derived.KINDS)}")
     engine = _engine(db)
     derived.refresh(engine, kinds)
     out = {k: derived.latest(engine, k, [patient]).get(patient) for k in kinds}
     if all(v is None for v in out.values()):
-        raise fail(f"no patient {patient} in the thyroid registry", 2)
+        raise fail(f"no patient {patient} in the thyroid registry")
     emit_json(out)
 
 
@@ -125,10 +114,9 @@ def report(
     = False,
 ) -> None:
     """Cohort report: Table 1 of the RAIR study and the breakdown by criterion, with n and %."""
-    from oncobank.cli import emit_json, fail
     from oncobank.diseases.thyroid.report import cohort, print_pdf, render_html, to_json
 
-    _check_lang(lang)
+    check_lang(lang)
     data = cohort(_engine(db), lang, study_only=not all_patients)
     if as_json:
         emit_json(to_json(data))

@@ -1,0 +1,115 @@
+"""What every `oncobank` command group shares: consoles, option types, the acting user, errors, the store, JSON."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+console = Console()
+err = Console(stderr=True)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="Store URL (default: ONCOBANK_DB or a SQLite file).")]
+ModuleOption = Annotated[str, typer.Option("--module", help="Disease module of the registry.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+LangOption = Annotated[str, typer.Option("--lang", help="Label language: en or ru.")]
+PatientArgument = Annotated[str, typer.Argument(help="Registry ID of the patient, e.g. TH-000001.")]
+UserOption = Annotated[
+    str | None, typer.Option("--user", help="Who is acting (default: ONCOBANK_USER, else the login name).")
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_created: list[Path] = []
+
+
+def created_stores(*, forget: bool = False) -> list[Path]:
+    """SQLite store files this command created (removed again if it fails); `forget` starts a new command."""
+    files = list(_created)
+    if forget:
+        _created.clear()
+    return files
+
+
+def current_user(explicit: str | None = None) -> str:
+    """Who is acting: an explicit --user, else ONCOBANK_USER, else the login name (recorded in the audit log)."""
+    if explicit:
+        return explicit
+    try:
+        login = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry for the uid (containers)
+        login = ""
+    return os.environ.get("ONCOBANK_USER") or login or "unknown"
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    """Print `error: message` on standard error; raise the returned Exit to stop with `code`."""
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def check_lang(lang: str) -> str:
+    """The label language, refused unless it is one of the two every label exists in."""
+    if lang not in ("en", "ru"):
+        raise fail(f"--lang {lang!r}: expected en or ru")
+    return lang
+
+
+def friendly(*errors: type[BaseException]) -> Callable[[F], F]:
+    """Turn the given errors (besides StoreError, DictionaryError and ValueError) into one `error:` line, exit 1."""
+
+    def decorate(func: F) -> F:
+        @wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            from oncobank.dictionary import DictionaryError
+            from oncobank.store.errors import StoreError
+
+            try:
+                return func(*args, **kwargs)
+            except (StoreError, DictionaryError, ValueError, *errors) as exc:
+                message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+                raise fail(str(message)) from None
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def open_store(db: str | None, module: str, *, user: str | None = None) -> Any:
+    """The clinical store at `db` (or the default), with `module`'s dictionary and the acting user registered.
+
+    An embedded SQLite store is created and brought up to date on first use; a server store needs `oncobank init`.
+    """
+    from oncobank.dictionary import DictionaryError, load_module
+    from oncobank.store.clinical import ClinicalStore
+    from oncobank.store.db import connect, default_url, sqlite_file
+    from oncobank.store.errors import StoreError
+    from oncobank.store.migrate import is_current, upgrade
+
+    url = db or default_url()
+    try:
+        file = sqlite_file(url)
+        if file is not None and not file.exists():
+            _created.append(file)
+        engine = connect(url)
+        if file is not None and not is_current(engine):
+            upgrade(engine)
+        store = ClinicalStore(engine, load_module(module))
+    except (StoreError, DictionaryError) as exc:
+        raise fail(str(exc)) from None
+    store.ensure_user(current_user(user))
+    return store
+
+
+def emit_json(data: Any) -> None:
+    """Print `data` as indented UTF-8 JSON on standard output."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")

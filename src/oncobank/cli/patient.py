@@ -1,0 +1,49 @@
+"""`oncobank patient show`: one patient's entries, versions and second opinions (an audited read)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from oncobank.cli.common import (
+    DbOption,
+    JsonOption,
+    LangOption,
+    ModuleOption,
+    PatientArgument,
+    check_lang,
+    console,
+    current_user,
+    emit_json,
+    fail,
+    open_store,
+)
+
+app = typer.Typer(help="Read patient records (every read is audited).", no_args_is_help=True)
+
+
+@app.command("show")
+def show(
+    registry_id: PatientArgument,
+    db: DbOption = None,
+    module: ModuleOption = "thyroid",
+    lang: LangOption = "en",
+    history: Annotated[bool, typer.Option("--history/--current", help="Every version, or only the current.")] = True,
+    as_json: JsonOption = False,
+) -> None:
+    """All of a patient's entries in date order, with their versions and second-opinion reviews."""
+    from oncobank.reports.terminal import render_card
+    from oncobank.store.card import read_card
+    from oncobank.store.errors import StoreError
+
+    check_lang(lang)
+    store = open_store(db, module)
+    try:
+        card = read_card(store, registry_id, user=current_user())
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    if as_json:
+        emit_json(card.to_dict())
+        return
+    render_card(console, card, store.dictionary, lang=lang, history=history)
