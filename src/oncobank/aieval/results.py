@@ -10,7 +10,6 @@ import pandas as pd
 
 from oncobank.aieval.errors import InputFileError, Issue
 
-RESULT_COLUMNS = ("study_uid", "service_version", "sent_at", "received_at", "probability", "category")
 REQUIRED = ("study_uid", "service_version", "sent_at")
 TRUE_WORDS = {"1", "true", "yes", "y", "да", "1.0"}
 FALSE_WORDS = {"0", "false", "no", "n", "нет", "0.0"}

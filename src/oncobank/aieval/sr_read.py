@@ -13,8 +13,8 @@ from typing import Any
 
 import pandas as pd
 
+from oncobank.aieval.columns import RESULT_COLUMNS
 from oncobank.aieval.errors import InputFileError, Issue
-from oncobank.aieval.results import RESULT_COLUMNS
 from oncobank.aieval.sr_codes import CODES, SECTIONS, key_of
 
 SR_CLASSES = {
