@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
-from oncobank.ingest.adapters import SourceRow
 from oncobank.ingest.keys import pairs_in
 from oncobank.ingest.mapping import Source
 from oncobank.ingest.models import IngestAdmission
 from oncobank.ingest.records import content_hash
+from oncobank.ingest.rows import SourceRow
 from oncobank.ingest.values import ValueProblem, icd10_codes, parse_date
 
 

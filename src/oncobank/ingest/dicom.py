@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from oncobank.ingest.adapters import SourceRow
 from oncobank.ingest.mapping import Source
+from oncobank.ingest.rows import SourceRow
 
 
 def dicom_rows(source: Source, path: Path, name: str) -> Iterator[SourceRow]:

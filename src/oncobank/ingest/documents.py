@@ -6,8 +6,9 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from oncobank.ingest.adapters import SourceRow, csv_rows
 from oncobank.ingest.mapping import Source
+from oncobank.ingest.rows import SourceRow
+from oncobank.ingest.tables import csv_rows
 
 MAX_TEXT = 200_000  # characters kept of one document's text
 

@@ -11,8 +11,8 @@ from typing import Any
 from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldType
 from oncobank.dictionary.validate import Issue
-from oncobank.ingest.adapters import SourceRow
 from oncobank.ingest.mapping import Mapping, Source
+from oncobank.ingest.rows import SourceRow
 from oncobank.ingest.values import ValueProblem, parse_date, reference_range, result_value
 
 

@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterator
 
 from sqlalchemy import select
 
-from oncobank.ingest.adapters import SourceRow
 from oncobank.ingest.mapping import Mapping
 from oncobank.ingest.pipeline import close_batch, open_batch, write_chunks
 from oncobank.ingest.records import MappedRow, RowMapper
+from oncobank.ingest.rows import SourceRow
 from oncobank.ingest.writer import JOB, ChunkWriter, IngestReport
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.models import Quarantine

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from oncobank.ingest.adapters import AdapterError, SourceRow
 from oncobank.ingest.mapping import Source
+from oncobank.ingest.rows import AdapterError, SourceRow
 
 FHIR_KINDS = ("Patient", "Condition", "Observation", "Procedure", "MedicationStatement", "MedicationRequest",
               "DiagnosticReport")
