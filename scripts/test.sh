@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# Install OncoBank with its test tools, then run the lint and the whole test suite (SQLite and PostgreSQL).
+# Install OncoBank as a user does, then its test tools (which must not move any runtime dependency), then run
+# the lint and the whole test suite (SQLite and PostgreSQL) on exactly those versions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check -e ".[dev]"
+pip=(python3 -m pip install --quiet --disable-pip-version-check)
+"${pip[@]}" -e .
+versions="$(mktemp)"
+trap 'rm -f "$versions"' EXIT
+python3 scripts/runtime_versions.py --save "$versions"
+"${pip[@]}" -e ".[dev]"
+python3 scripts/runtime_versions.py --compare "$versions"
 python3 -m ruff check .
 python3 -m pytest -q -n 2 -p no:cacheprovider "$@"
