@@ -91,3 +91,27 @@ def test_malformed_results_name_row_field_value_and_rule(tmp_path: Path) -> None
     (tmp_path / "n.csv").write_text("uid,truth\n")
     with pytest.raises(InputFileError, match=r"field study_uid.*required_column"):
         read_truth(tmp_path / "n.csv")
+
+
+def test_json_and_parquet_read_as_the_csv(tmp_path: Path) -> None:
+    """Empty cells are missing values whatever the format and the pandas version (blank strings, nulls, NaN)."""
+    import json
+
+    import pandas as pd
+
+    header, *lines = RESULTS.splitlines()
+    records = [{k: (v or None) for k, v in zip(header.split(","), line.split(","), strict=True)} for line in lines]
+    (tmp_path / "r.json").write_text(json.dumps(records))
+    (tmp_path / "r.csv").write_text(RESULTS)
+    typed = pd.DataFrame(records).astype({"probability": float}).assign(
+        sent_at=lambda f: pd.to_datetime(f["sent_at"], utc=True),
+        received_at=lambda f: pd.to_datetime(f["received_at"], utc=True))
+    typed.to_parquet(tmp_path / "r.parquet", index=False)
+    expected = read_results(tmp_path / "r.csv")
+    assert expected["received_at"].isna().tolist() == [False] * 6 + [True, False, False]
+    assert expected["category"].isna().tolist() == [False] * 6 + [True, False, False]
+    for name in ("r.json", "r.parquet"):
+        got = read_results(tmp_path / name)
+        for column in expected.columns:
+            assert got[column].isna().tolist() == expected[column].isna().tolist(), (name, column)
+            assert got[column].dropna().tolist() == expected[column].dropna().tolist(), (name, column)

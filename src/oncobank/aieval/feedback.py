@@ -16,7 +16,7 @@ import pandas as pd
 
 from oncobank.aieval.errors import InputFileError, Issue
 from oncobank.aieval.labels import label
-from oncobank.aieval.results import blank, check_columns, parse_flags, read_table, row_numbers
+from oncobank.aieval.results import blank, check_columns, parse_flags, read_table, row_numbers, text
 from oncobank.aieval.thresholds import Thresholds
 from oncobank.stats.estimate import Estimate, proportion
 
@@ -27,8 +27,8 @@ def _reason_words() -> dict[str, str]:
     """Each reason by its code and by its English and Russian labels (lower case)."""
     words = {}
     for code in REASONS:
-        for text in (code, label(f"reason_{code}", "en"), label(f"reason_{code}", "ru")):
-            words[text.lower()] = code
+        for word in (code, label(f"reason_{code}", "en"), label(f"reason_{code}", "ru")):
+            words[word.lower()] = code
     return words
 
 
@@ -41,22 +41,22 @@ def read_feedback(path: str | Path) -> pd.DataFrame:
     df = read_table(p)
     check_columns(p, df, ("study_uid", "agrees", "reason"))
     issues: list[Issue] = []
-    uid = df["study_uid"].astype(str).str.strip()
+    uid = text(df["study_uid"])
     for row in row_numbers(p, np.flatnonzero(blank(df["study_uid"]).to_numpy())):
         issues.append(Issue(p.name, row, "study_uid", "", "required", "a value is required"))
     agrees = parse_flags(p, df, "agrees", issues)
     words = _reason_words()
-    text = df["reason"].astype(str).str.strip()
-    reason = text.str.lower().map(words)
+    given = text(df["reason"])
+    reason = given.str.lower().map(words)
     empty = blank(df["reason"])
     for i in np.flatnonzero((~agrees & empty).to_numpy()):
         issues.append(Issue(p.name, row_numbers(p, np.array([i]))[0], "reason", "", "reason_required",
                             f"a disagreement needs its reason: one of {', '.join(REASONS)}"))
     for i in np.flatnonzero((~empty & reason.isna()).to_numpy()):
-        issues.append(Issue(p.name, row_numbers(p, np.array([i]))[0], "reason", text.iloc[i], "reason",
+        issues.append(Issue(p.name, row_numbers(p, np.array([i]))[0], "reason", given.iloc[i], "reason",
                             f"expected one of {', '.join(REASONS)} (or its label)"))
     for i in np.flatnonzero((agrees & ~empty).to_numpy()):
-        issues.append(Issue(p.name, row_numbers(p, np.array([i]))[0], "reason", text.iloc[i], "reason_with_agreement",
+        issues.append(Issue(p.name, row_numbers(p, np.array([i]))[0], "reason", given.iloc[i], "reason_with_agreement",
                             "an agreement has no reason for disagreement; leave it empty or set agrees to 0"))
     if issues:
         issues.sort(key=lambda i: (i.row if isinstance(i.row, int) else 0))

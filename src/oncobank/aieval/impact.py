@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from oncobank.aieval.errors import InputFileError, Issue
-from oncobank.aieval.results import blank, check_columns, parse_flags, read_table, row_numbers, timestamps
+from oncobank.aieval.results import blank, check_columns, parse_flags, read_table, row_numbers, text, timestamps
 from oncobank.aieval.techmon import periods
 from oncobank.stats.association import chi_square, odds_ratio, risk_difference
 from oncobank.stats.data import natural_key
@@ -35,7 +35,7 @@ def read_impact(path: str | Path) -> pd.DataFrame:
     for row in row_numbers(p, np.flatnonzero(blank(df["category"]).to_numpy())):
         issues.append(Issue(p.name, row, "category", "", "required", "a value is required"))
     if "period" in df.columns:
-        period = df["period"].astype(str).str.strip()
+        period = text(df["period"])
         bad = ~period.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
         for row, value in zip(row_numbers(p, np.flatnonzero(bad.to_numpy())), period[bad], strict=True):
             issues.append(Issue(p.name, row, "period", value, "period", "expected a month as YYYY-MM"))
@@ -48,8 +48,8 @@ def read_impact(path: str | Path) -> pd.DataFrame:
     if issues:
         issues.sort(key=lambda i: (i.row if isinstance(i.row, int) else 0))
         raise InputFileError(issues)
-    service = df["service"].astype(str).str.strip() if "service" in df.columns else ""
-    category = df["category"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    service = text(df["service"]) if "service" in df.columns else ""
+    category = text(df["category"]).str.replace(r"\.0$", "", regex=True)
     return pd.DataFrame({"service": service, "period": period.to_numpy(), "with_ai": with_ai.to_numpy(),
                          "category": category.to_numpy()})
 

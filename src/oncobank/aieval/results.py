@@ -44,10 +44,19 @@ def row_numbers(path: Path, index: np.ndarray) -> list[int]:
     return [int(i) + offset for i in index]
 
 
+def text(series: pd.Series) -> pd.Series:
+    """Each value as a stripped string, a missing one (None, NaN, NA) as '' — alike on pandas 2 and 3.
+
+    (`astype(str)` alone turns None into 'None' on pandas 2 and keeps it missing on pandas 3.)
+    """
+    return series.where(series.notna(), "").astype(str).str.strip()
+
+
 def blank(series: pd.Series) -> pd.Series:
-    if series.dtype != object:  # typed columns (Parquet) have no blank strings, only nulls
+    """Missing or empty cells; raw columns (CSV, XLSX, JSON: object or string dtype) may hold blank strings."""
+    if not pd.api.types.is_string_dtype(series.dtype):  # typed columns (Parquet) have no blank strings, only nulls
         return series.isna()
-    return series.isna() | (series.astype(str).str.strip() == "")
+    return text(series) == ""
 
 
 def check_columns(path: Path, df: pd.DataFrame, required: tuple[str, ...]) -> None:
@@ -92,8 +101,7 @@ def read_results(path: str | Path) -> pd.DataFrame:
     df = read_table(p)
     check_columns(p, df, REQUIRED)
     issues: list[Issue] = []
-    uid = df["study_uid"].astype(str)
-    uid = uid.str.strip() if df["study_uid"].dtype == object else uid
+    uid = text(df["study_uid"])
     for row in row_numbers(p, np.flatnonzero(blank(df["study_uid"]).to_numpy())):
         issues.append(Issue(p.name, row, "study_uid", "", "required", "a value is required"))
     sent = timestamps(p, df, "sent_at", issues, required=True)
@@ -115,7 +123,7 @@ def read_results(path: str | Path) -> pd.DataFrame:
     category = df["category"] if "category" in df.columns else pd.Series([None] * len(df), index=df.index)
     return pd.DataFrame({
         "study_uid": uid,
-        "service_version": df["service_version"].astype(str).str.strip(),
+        "service_version": text(df["service_version"]),
         "sent_at": sent,
         "received_at": received,
         "probability": prob.astype(float),
@@ -129,7 +137,7 @@ def parse_flags(path: Path, df: pd.DataFrame, column: str, issues: list[Issue] |
     Each bad row is added to `issues` when given (the caller reports them with its other problems);
     otherwise they are raised at once.
     """
-    raw = df[column].astype(str).str.strip().str.lower()
+    raw = text(df[column]).str.lower()
     known = raw.isin(TRUE_WORDS | FALSE_WORDS)
     if not known.all():
         rows = row_numbers(path, np.flatnonzero((~known).to_numpy()))
@@ -147,7 +155,7 @@ def read_truth(path: str | Path) -> pd.DataFrame:
     df = read_table(p)
     check_columns(p, df, ("study_uid", "truth"))
     truth = parse_flags(p, df, "truth")
-    uid = df["study_uid"].astype(str).str.strip()
+    uid = text(df["study_uid"])
     dup = uid.duplicated(keep="first")
     if dup.any():
         rows = row_numbers(p, np.flatnonzero(dup.to_numpy()))
