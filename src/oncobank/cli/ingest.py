@@ -12,6 +12,8 @@ from oncobank.cli.common import (
     DbOption,
     JsonOption,
     LangOption,
+    PatientArgument,
+    check_lang,
     console,
     current_user,
     emit_json,
@@ -52,6 +54,37 @@ LABELS = {
     "used": ("used", "использовано"),
     "duplicate": ("duplicate", "дубликат"),
     "conflict": ("conflict", "расхождение"),
+    "id": ("no.", "№"),
+    "decision": ("decision no.", "№ решения"),
+    "system": ("system", "система"),
+    "best_probability": ("best probability", "наибольшая вероятность"),
+    "candidates": ("candidates", "кандидаты"),
+    "location": ("place in the file", "место в файле"),
+    "rules": ("rules broken", "нарушенные правила"),
+    "no_quarantine": (
+        "No quarantined rows: every row of every ingest was accepted.",
+        "В карантине нет строк: все строки всех загрузок приняты.",
+    ),
+    "no_conflicts": (
+        "No open conflicts: the sources agree on every stored value.",
+        "Открытых расхождений нет: источники согласны во всех сохранённых значениях.",
+    ),
+    "no_conflicts_patient": (
+        "No open conflicts for {patient}.",
+        "Открытых расхождений у {patient} нет.",
+    ),
+    "no_review": (
+        "No uncertain links wait for a decision.",
+        "Неясных связей, ожидающих решения, нет.",
+    ),
+    "no_provenance": (
+        "{patient} has no ingested entries: the values were entered or loaded, not ingested.",
+        "У {patient} нет записей из источников: значения введены вручную или загружены из JSON регистра.",
+    ),
+    "retry_hint": (
+        "After fixing the mapping, run: oncobank quarantine retry --mapping MAPPING.yaml",
+        "После исправления сопоставления выполните: oncobank quarantine retry --mapping MAPPING.yaml",
+    ),
 }
 
 linkage_app = typer.Typer(help="Patient linkage: review uncertain pairs and decide them.", no_args_is_help=True)
@@ -112,14 +145,18 @@ def review(db: DbOption = None, as_json: JsonOption = False, lang: LangOption = 
     """List source IDs waiting for a linkage decision, with their candidate registry patients."""
     from oncobank.ingest.review import pending
 
+    check_lang(lang)
     store = open_store(db, "thyroid")
     items = pending(store)
     if as_json:
         emit_json(items)
         return
+    if not items:
+        console.print(label("no_review", lang), highlight=False)
+        return
     table = Table(title=label("review_title", lang))
-    for column in ("decision", "system", "best probability", "candidates"):
-        table.add_column(column)
+    for column in ("decision", "system", "best_probability", "candidates"):
+        table.add_column(label(column, lang))
     for item in items:
         shown = ", ".join(f"{c['registry_id']} ({c['probability']:.4f})" for c in item["candidates"])
         table.add_row(str(item["decision"]), item["system"], f"{item['probability']:.4f}", shown)
@@ -184,16 +221,21 @@ def quarantine_list(db: DbOption = None, as_json: JsonOption = False, lang: Lang
     """Open quarantined ingest rows: source file, row and the rules they broke (no patient identifiers)."""
     from oncobank.ingest.review import open_quarantine
 
+    check_lang(lang)
     store = open_store(db, "thyroid")
     items = open_quarantine(store)
     if as_json:
         emit_json(items)
         return
-    table = Table(title=label("quarantine_title", lang))
+    if not items:
+        console.print(label("no_quarantine", lang), highlight=False)
+        return
+    table = Table(title=label("quarantine_title", lang), caption=label("retry_hint", lang))
     for column in ("id", "source", "location", "section", "rules"):
-        table.add_column(column)
+        table.add_column(label(column, lang))
     for q in items:
-        table.add_row(str(q["id"]), q["source"], q["location"], q["section"] or "", ", ".join(q["rules"]))
+        table.add_row(str(q["id"]), q["source"], q["location"], _section(store, q["section"], lang),
+                      ", ".join(q["rules"]))
     console.print(table)
 
 
@@ -231,7 +273,7 @@ def _reconciliation(report: Any, title: str, keys: tuple[str, ...], as_json: boo
 
 
 def provenance_command(
-    registry_id: Annotated[str, typer.Argument(help="Registry ID of the patient.")],
+    registry_id: PatientArgument,
     db: DbOption = None,
     as_json: JsonOption = False,
     lang: LangOption = "en",
@@ -239,6 +281,7 @@ def provenance_command(
     """Where each ingested value of a patient came from: source, file, row, batch, and what became of it."""
     from oncobank.ingest.provenance import ProvenanceError, provenance
 
+    check_lang(lang)
     store = open_store(db, "thyroid")
     try:
         rows = provenance(store, registry_id, user=current_user())
@@ -247,13 +290,17 @@ def provenance_command(
     if as_json:
         emit_json(rows)
         return
+    if not rows:
+        console.print(label("no_provenance", lang).format(patient=registry_id), highlight=False)
+        return
     table = Table(title=label("provenance_title", lang).format(patient=registry_id))
     for key in ("section", "date", "source", "row", "batch", "fields"):
         table.add_column(label(key, lang))
     for r in rows:
-        fields = ", ".join(f"{name}: {label(status, lang)}" for name, status in sorted(r["fields"].items()))
-        table.add_row(r["section"], str(r["date"] or ""), r["source"], f"{r['file']}, {r['location']}",
-                      str(r["batch"]), fields)
+        fields = ", ".join(f"{_field(store, r['section'], name, lang)}: {label(status, lang)}"
+                           for name, status in sorted(r["fields"].items()))
+        table.add_row(_section(store, r["section"], lang), str(r["date"] or ""), r["source"],
+                      f"{r['file']}, {r['location']}", str(r["batch"]), fields)
     console.print(table)
 
 
@@ -266,14 +313,39 @@ def conflicts_command(
     """Open data-quality issues of the ingest: values a second source offered that differ from the stored ones."""
     from oncobank.ingest.provenance import conflicts
 
-    items = conflicts(open_store(db, "thyroid"), registry_id=registry_id)
+    check_lang(lang)
+    store = open_store(db, "thyroid")
+    items = conflicts(store, user=current_user(), registry_id=registry_id)
     if as_json:
         emit_json(items)
+        return
+    if not items:
+        key = "no_conflicts" if registry_id is None else "no_conflicts_patient"
+        console.print(label(key, lang).format(patient=registry_id), highlight=False)
         return
     table = Table(title=label("conflicts_title", lang))
     for key in ("patient", "section", "field", "kept", "offered", "source", "row"):
         table.add_column(label(key, lang))
     for c in items:
-        table.add_row(c["registry_id"], c["section"], c["field"], str(c["kept"]), str(c["offered"]), c["source"],
+        table.add_row(c["registry_id"], _section(store, c["section"], lang),
+                      _field(store, c["section"], c["field"], lang), str(c["kept"]), str(c["offered"]), c["source"],
                       f"{c['file']}, {c['location']}")
     console.print(table)
+
+
+def _section(store: Any, name: str | None, lang: str) -> str:
+    """A section's label in the language (the code itself when the row never reached a section)."""
+    if not name:
+        return ""
+    try:
+        return store.dictionary.section(name).label.get(lang)
+    except KeyError:
+        return name
+
+
+def _field(store: Any, section: str, name: str, lang: str) -> str:
+    """A field's label in the language (its name for the entry's own columns such as the date)."""
+    try:
+        return store.dictionary.section(section).field(name).label.get(lang)
+    except KeyError:
+        return name

@@ -44,8 +44,14 @@ def provenance(store: ClinicalStore, registry_id: str, *, user: str) -> list[dic
     return rows
 
 
-def conflicts(store: ClinicalStore, *, registry_id: str | None = None, status: str = "open") -> list[dict[str, Any]]:
-    """Values two sources disagree on, as recorded by the ingest; identifying fields are not shown."""
+def conflicts(
+    store: ClinicalStore, *, user: str, registry_id: str | None = None, status: str = "open"
+) -> list[dict[str, Any]]:
+    """Values two sources disagree on, as recorded by the ingest; identifying fields are not shown.
+
+    The values are patient data: each patient shown gets a read event in the audit log.
+    """
+    uid = store.ensure_user(user)
     with store.session() as s:
         query = (
             select(DataIssue, Patient.registry_id, Entry.section)
@@ -57,7 +63,9 @@ def conflicts(store: ClinicalStore, *, registry_id: str | None = None, status: s
         if registry_id is not None:
             query = query.where(Patient.registry_id == registry_id)
         out = []
+        shown: set[int] = set()
         for issue, rid, section in s.execute(query):
+            shown.add(issue.patient_id)
             hide = store.dictionary.section(section).field(issue.field).identifying
             offered = issue.offered
             out.append({
@@ -67,4 +75,6 @@ def conflicts(store: ClinicalStore, *, registry_id: str | None = None, status: s
                 "source": offered.get("source"), "file": offered.get("file"), "location": offered.get("location"),
                 "batch": issue.batch_id,
             })
+        audit.record_many(s, [{"user_id": uid, "action": "read", "patient_id": pid, "entry_id": None,
+                               "details": {"what": "conflicts"}} for pid in sorted(shown)])
     return out
