@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from sqlalchemy import select
 
-from oncobank.cli.common import console, current_user, err, fail, open_store
+from oncobank.cli.common import DbOption, ModuleOption, PatientArgument, console, current_user, err, fail, open_store
 from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldType
 from oncobank.dictionary.validate import EntryRejected
@@ -24,12 +24,24 @@ SetOption = Annotated[
     typer.Option("--set", help="field=value, repeatable; '100 mCi' for units, 'a,b' for several codes."),
 ]
 ValuesOption = Annotated[str | None, typer.Option("--values", help="All values as a JSON object.")]
+EntryArgument = Annotated[int, typer.Argument(help="Entry number (shown on the patient card).")]
 
 
 def parse_values(dictionary: Dictionary, section: str, assignments: list[str] | None, as_json: str | None) -> dict:
     """Values from --values JSON and --set field=value pairs; a quantity may carry its unit after a space."""
-    values: dict[str, Any] = json.loads(as_json) if as_json else {}
-    fields = {f.name: f for f in dictionary.section(section).fields}
+    values: dict[str, Any] = {}
+    if as_json:
+        try:
+            values = json.loads(as_json)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"--values: not valid JSON ({exc.msg} at character {exc.pos})") from None
+        if not isinstance(values, dict):
+            raise ValueError(f"--values: expected a JSON object of field: value, got a {type(values).__name__}")
+    try:
+        fields = {f.name: f for f in dictionary.section(section).fields}
+    except KeyError:
+        known = ", ".join(dictionary.sections)
+        raise ValueError(f"no section {section!r} in module {dictionary.name}; its sections: {known}") from None
     for item in assignments or []:
         name, sep, raw = item.partition("=")
         name = name.strip()
@@ -66,14 +78,14 @@ def _report(what: str, entry_id: int, version: int, warnings: list[Any] | None =
 
 @app.command("add")
 def add(
-    patient: Annotated[str, typer.Argument(help="Registry ID.")],
+    patient: PatientArgument,
     section: Annotated[str, typer.Argument(help="Section name, e.g. radioiodine.")],
     entry_date: Annotated[str | None, typer.Option("--date", help="Date the item was done (YYYY-MM-DD).")] = None,
     facility: Annotated[str | None, typer.Option("--facility", help="Medical facility.")] = None,
     assignments: SetOption = None,
     values_json: ValuesOption = None,
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    module: Annotated[str, typer.Option("--module")] = "thyroid",
+    db: DbOption = None,
+    module: ModuleOption = "thyroid",
 ) -> None:
     """Add a dated entry to a patient's section."""
 
@@ -93,15 +105,15 @@ def add(
 
 @app.command("edit")
 def edit(
-    entry_id: Annotated[int, typer.Argument(help="Entry number (shown on the patient card).")],
+    entry_id: EntryArgument,
     version: Annotated[int, typer.Option("--version", help="The version you are changing (optimistic lock).")],
     reason: Annotated[str, typer.Option("--reason", help="Why the entry changes.")],
     assignments: SetOption = None,
     values_json: ValuesOption = None,
     entry_date: Annotated[str | None, typer.Option("--date", help="New entry date (default: unchanged).")] = None,
     facility: Annotated[str | None, typer.Option("--facility", help="New facility (default: unchanged).")] = None,
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    module: Annotated[str, typer.Option("--module")] = "thyroid",
+    db: DbOption = None,
+    module: ModuleOption = "thyroid",
 ) -> None:
     """Write a new version: the given version's values with the changed fields replaced."""
 
@@ -133,11 +145,11 @@ def edit(
 
 @app.command("retract")
 def retract(
-    entry_id: Annotated[int, typer.Argument()],
+    entry_id: EntryArgument,
     version: Annotated[int, typer.Option("--version", help="The current version (optimistic lock).")],
-    reason: Annotated[str, typer.Option("--reason")],
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    module: Annotated[str, typer.Option("--module")] = "thyroid",
+    reason: Annotated[str, typer.Option("--reason", help="Why the entry is withdrawn (kept in its history).")],
+    db: DbOption = None,
+    module: ModuleOption = "thyroid",
 ) -> None:
     """Withdraw an entry; it stays on the card, marked retracted, with its history."""
 
@@ -148,14 +160,14 @@ def retract(
 
 @app.command("review")
 def review(
-    entry_id: Annotated[int, typer.Argument()],
+    entry_id: EntryArgument,
     agreement: Annotated[str, typer.Option("--agreement", help="agree, partial or disagree.")],
     review_date: Annotated[str, typer.Option("--date", help="Date of the second opinion (YYYY-MM-DD).")],
     assignments: SetOption = None,
-    comment: Annotated[str | None, typer.Option("--comment")] = None,
-    facility: Annotated[str | None, typer.Option("--facility")] = None,
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    module: Annotated[str, typer.Option("--module")] = "thyroid",
+    comment: Annotated[str | None, typer.Option("--comment", help="The reviewer's comment.")] = None,
+    facility: Annotated[str | None, typer.Option("--facility", help="Facility giving the second opinion.")] = None,
+    db: DbOption = None,
+    module: ModuleOption = "thyroid",
 ) -> None:
     """Record a second opinion (revised values and a comment) beside the entry."""
 
@@ -180,14 +192,15 @@ def review(
 
 
 def attach_command(
-    patient: Annotated[str, typer.Argument(help="Registry ID.")],
+    patient: PatientArgument,
     file: Annotated[Path, typer.Argument(help="PDF file.", exists=True, dir_okay=False)],
     document_type: Annotated[str, typer.Option("--type", help="Document type code, e.g. discharge_summary.")],
     entry_date: Annotated[str, typer.Option("--date", help="Date of the document (YYYY-MM-DD).")],
-    description: Annotated[str | None, typer.Option("--description")] = None,
-    facility: Annotated[str | None, typer.Option("--facility")] = None,
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    module: Annotated[str, typer.Option("--module")] = "thyroid",
+    description: Annotated[str | None, typer.Option("--description", help="What the document is, in a few words.")]
+    = None,
+    facility: Annotated[str | None, typer.Option("--facility", help="Facility that issued the document.")] = None,
+    db: DbOption = None,
+    module: ModuleOption = "thyroid",
 ) -> None:
     """Attach a PDF document to a patient (type checked from the bytes, stored by its hash)."""
     from oncobank.store.attachments import attach

@@ -58,7 +58,8 @@ def write_trace(exc: BaseException) -> Path:
     folder = data_home() / "logs"
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     path = folder / LOG_NAME
-    frames = "".join(traceback.format_list(traceback.extract_tb(exc.__traceback__)))
+    # File, line and function only: source lines and locals are left out as well as the message.
+    frames = "".join(f"  {f.filename}:{f.lineno} in {f.name}\n" for f in traceback.extract_tb(exc.__traceback__))
     chain = []
     cause: BaseException | None = exc
     while cause is not None:

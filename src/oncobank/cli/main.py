@@ -57,3 +57,7 @@ app.add_typer(ai.app, name="ai", rich_help_panel=ANALYSIS)
 def run() -> None:
     """The console-script entry point: the app, with unexpected errors and closed pipes handled."""
     sys.exit(run_guarded(app))
+
+
+if __name__ == "__main__":
+    run()
