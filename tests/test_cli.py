@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -162,3 +163,29 @@ def test_demo_builds_an_embedded_registry(tmp_path: Path, monkeypatch: pytest.Mo
     card = runner.invoke(app, ["patient", "show", "TH-000001", "--db", f"sqlite:///{store}", "--json"])
     assert card.exit_code == 0, card.output
     assert json.loads(card.stdout)["entries"][0]["section"] == "demographics"
+
+
+def test_the_demo_leads_somewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command the demo prints under "Try next" runs as printed on the demo's data."""
+    monkeypatch.delenv("ONCOBANK_DB", raising=False)
+    monkeypatch.chdir(tmp_path)  # nothing may land in the current folder
+    monkeypatch.setenv("ONCOBANK_USER", "dr_demo")
+    home = tmp_path / "demo home"  # a space: the printed commands must quote paths
+    result = runner.invoke(app, ["demo", "--home", str(home), "--patients", "12", "--seed", "4"], terminal_width=400)
+    assert result.exit_code == 0, result.output
+    steps = [line.split("#")[0].strip() for line in result.stdout.split("Try next", 1)[1].splitlines()]
+    steps = [s for s in steps if s.startswith(("export ", "oncobank "))]
+    assert [s.split()[:3] for s in steps[1:4]] == [["oncobank", "patient", "show"], ["oncobank", "thyroid", "rair"],
+                                                  ["oncobank", "thyroid", "report"]]
+    assert any(s.startswith("oncobank ingest") for s in steps)
+    for step in steps:
+        words = shlex.split(step)
+        if words[0] == "export":
+            name, _, value = words[1].partition("=")
+            monkeypatch.setenv(name, value)
+            continue
+        done = runner.invoke(app, words[1:])
+        assert done.exit_code == 0, (step, done.output)
+    assert (home / "reports" / "thyroid-cohort.html").is_file()
+    assert (home / "ingested.sqlite").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["demo home"]
