@@ -22,8 +22,28 @@ def ok(*args: str) -> str:
     return result.output
 
 
-def test_walk_through(store_url: str, tmp_path: Path) -> None:
-    """One simulated service (the drifting one) through all seven stages, every form filled by the simulator."""
+def files_of(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if not p.name.startswith("store.sqlite")}
+
+
+def publish(monkeypatch: pytest.MonkeyPatch, *args: str, out: Path) -> str:
+    """Run a command that stores a protocol: first as a PDF without Chromium, which must fail and leave no file,
+    no protocol and no step (the caller checks the numbers), then as `out`."""
+    before = files_of(out.parent)
+    with monkeypatch.context() as m:
+        m.setattr("oncobank.aieval.render.CHROMIUM", out.parent / "no-chromium")
+        failed = runner.invoke(app, [*args, "--out", str(out.with_suffix(".pdf"))])
+    assert failed.exit_code == 1 and "error: PDF output needs Chromium" in failed.output, failed.output
+    assert files_of(out.parent) == before
+    return ok(*args, "--out", str(out))
+
+
+def test_walk_through(store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """One simulated service (the drifting one) through all seven stages, every form filled by the simulator.
+
+    Every command that stores a protocol is first tried as a PDF without Chromium: it fails and stores nothing,
+    so the protocol numbers below start at 0001 and the history has only the steps that succeeded.
+    """
     db = ("--db", store_url)
     sim = tmp_path / "sim"
     svc = sim / "sim-drifting"
@@ -48,16 +68,16 @@ def test_walk_through(store_url: str, tmp_path: Path) -> None:
     ws = load_workbook(checklist)["checklist"]
     assert [ws.cell(8, c).value for c in range(5, 10)] == [1] * 5  # warning_sr found in every SR
     ok("ai", "simulate-review", str(checklist), "--sim", str(svc))
-    out = ok("ai", "functional", "report", "sim-drifting", "1.0", "--checklist", str(checklist), "--out",
-             str(tmp_path / "fc.html"), "--technical-expert", "A. Tech", "--medical-expert", "B. Med",
-             "--medical-expert-years", "8", "--on", "2026-01-08", "--lang", "ru", *db)
+    out = publish(monkeypatch, "ai", "functional", "report", "sim-drifting", "1.0", "--checklist", str(checklist),
+                  "--technical-expert", "A. Tech", "--medical-expert", "B. Med", "--medical-expert-years", "8",
+                  "--on", "2026-01-08", "--lang", "ru", *db, out=tmp_path / "fc.html")
     assert "FT-2026-0001: pass" in out
     assert "Протокол функционального тестирования" in (tmp_path / "fc.html").read_text()
     # 3. calibration
     cal = tmp_path / "cal.html"
-    out = ok("ai", "calibrate", "sim-drifting", "1.0", "--results", str(svc / "calibration_results.csv"),
-             "--truth", str(svc / "calibration_truth.csv"), "--out", str(cal), "--on", "2026-01-10",
-             "--lang", "ru", *db)
+    out = publish(monkeypatch, "ai", "calibrate", "sim-drifting", "1.0", "--results",
+                  str(svc / "calibration_results.csv"), "--truth", str(svc / "calibration_truth.csv"),
+                  "--on", "2026-01-10", "--lang", "ru", *db, out=cal)
     assert "CT-2026-0001" in out
     html = cal.read_text()
     assert "Протокол калибровочного тестирования" in html and "CT-2026-0001" in html
@@ -67,9 +87,9 @@ def test_walk_through(store_url: str, tmp_path: Path) -> None:
     assert load_workbook(form)["review"].max_row == 2 + 80
     ok("ai", "simulate-review", str(form), "--sim", str(svc))
     report = tmp_path / "tm.html"
-    out = ok("ai", "tech", "report", "sim-drifting", "1.0", "--results", results, "--period", "2026-02",
-             "--review", str(form), "--out", str(report), "--chart", str(tmp_path / "trend.png"),
-             "--on", "2026-03-03", *db)
+    out = publish(monkeypatch, "ai", "tech", "report", "sim-drifting", "1.0", "--results", results, "--period",
+                  "2026-02", "--review", str(form), "--chart", str(tmp_path / "trend.png"), "--on", "2026-03-03",
+                  *db, out=report)
     assert "TM-2026-0001: continue" in out
     assert "data:image/png;base64," in report.read_text()
     # 5. clinical monitoring of February (continues) and of May (the drift has set in: suspended)
@@ -80,20 +100,20 @@ def test_walk_through(store_url: str, tmp_path: Path) -> None:
         ok("ai", "simulate-review", str(cm), "--sim", str(svc))
         if period == "2026-05":
             # 6. feedback on February, before the suspension
-            out = ok("ai", "feedback", "report", "sim-drifting", "1.0", "--results", results, "--feedback",
-                     str(svc / "feedback.csv"), "--period", "2026-02", "--out", str(tmp_path / "fb.html"),
-                     "--on", "2026-03-05", *db)
+            out = publish(monkeypatch, "ai", "feedback", "report", "sim-drifting", "1.0", "--results", results,
+                          "--feedback", str(svc / "feedback.csv"), "--period", "2026-02", "--on", "2026-03-05", *db,
+                          out=tmp_path / "fb.html")
             assert "FB-2026-0001: coverage" in out and "short" not in out
-        out = ok("ai", "clinical", "report", "sim-drifting", "1.0", "--period", period, "--review", str(cm),
-                 "--out", str(tmp_path / f"cm-{period}.html"), "--on", day, *db)
+        out = publish(monkeypatch, "ai", "clinical", "report", "sim-drifting", "1.0", "--period", period,
+                      "--review", str(cm), "--on", day, *db, out=tmp_path / f"cm-{period}.html")
         assert expected in out
     assert "suspended" in out
     # 7. finalisation: the retrained model touches diagnostic accuracy → back to functional testing
     out = ok("ai", "record", "sim-drifting", "1.0", "--action", "change", "--stage", "finalisation", "--reason",
              "retrained on recent studies", "--touches-core", "--on", "2026-06-20", *db)
     assert "stage functional, status active" in out
-    out = ok("ai", "impact", "sim-drifting", "1.0", "--data", str(sim / "impact.csv"), "--out",
-             str(tmp_path / "ia.html"), "--on", "2026-06-21", *db)
+    out = publish(monkeypatch, "ai", "impact", "sim-drifting", "1.0", "--data", str(sim / "impact.csv"),
+                  "--on", "2026-06-21", *db, out=tmp_path / "ia.html")
     assert "Report IA-2026-0001" in out and "all:" in out
     engine = connect(store_url)
     reg = Register(engine)

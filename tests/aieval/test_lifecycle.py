@@ -150,9 +150,37 @@ def test_register_keeps_the_history_and_refuses_broken_rules(store_url: str) -> 
     assert hist[-1]["on"] == "2026-03-01" and hist[-1]["protocol"] == "TM-2026-0001"
     assert hist[-1]["reason"] == "fail technological_monitoring"
     assert [h["status_after"] for h in hist] == ["active", "active", "active", "suspended"]
-    n1 = reg.save_protocol(vid, "calibration", date(2026, 2, 1), "pass", {"auc": 0.93})
-    n2 = reg.save_protocol(vid, "calibration", date(2026, 2, 1), "pass", {"auc": 0.93})
-    assert (n1, n2) == ("CT-2026-0001", "CT-2026-0002")
+    numbers = []
+    for _ in range(2):
+        with reg.issuing(vid, "calibration", date(2026, 2, 1), "pass", {"auc": 0.93}) as issued:
+            numbers.append(issued.number)
+    assert numbers == ["CT-2026-0001", "CT-2026-0002"]
     with engine.connect() as c:
         assert c.execute(text("select count(*) from ai_stage_event")).scalar() == 4
+    engine.dispose()
+
+
+def test_a_protocol_whose_block_fails_is_not_kept(store_url: str) -> None:
+    """Issuing is one transaction: a protocol whose file cannot be written keeps neither its number nor its step."""
+    engine = connect(store_url)
+    reg = Register(engine)
+    reg.set_task("t", "Task", "Задача")
+    reg.add_service("svc", "Finder", supplier="S", developer="D", modality="CT", region="chest",
+                    patient_group="adults", task="t")
+    vid = reg.add_version("svc", "1.0", {}, date(2026, 1, 1))
+    reg.record(vid, ev("2026-01-02", "pass", "self_testing"), user="tester")
+    step = ev("2026-01-03", "pass", "functional")
+    with (pytest.raises(OSError, match="disk full"),
+          reg.issuing(vid, "functional", step.on, "pass", {}, event=step, user="tester") as issued):
+        assert (issued.number, issued.state.stage) == ("FT-2026-0001", "calibration")
+        raise OSError("disk full")
+    assert reg.protocols(vid) == [] and len(reg.history(vid)) == 1 and reg.info(vid).stage == "functional"
+    skipping = ev("2026-01-03", "pass", "calibration")
+    with (pytest.raises(LifecycleError, match="stage_order"),  # a broken rule is refused before numbering
+          reg.issuing(vid, "calibration", step.on, "pass", {}, event=skipping)):
+        pytest.fail("the block must not run")
+    with reg.issuing(vid, "functional", step.on, "pass", {}, event=step, user="tester") as issued:
+        assert issued.number == "FT-2026-0001"
+    assert [h["protocol"] for h in reg.history(vid)] == [None, "FT-2026-0001"]
+    assert reg.info(vid).stage == "calibration"
     engine.dispose()

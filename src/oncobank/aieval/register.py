@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -50,6 +52,14 @@ class VersionInfo:
         out = dict(self.__dict__)
         out["thresholds"] = self.thresholds.model_dump()
         return out
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A protocol being issued: its number and the state its lifecycle step leads to (None without a step)."""
+
+    number: str
+    state: State | None
 
 
 class Register:
@@ -131,25 +141,47 @@ class Register:
     def record(self, version_id: int, event: Event, user: str, protocol: str | None = None) -> State:
         """Check `event` against the replayed history and store it; the version's stage follows."""
         with Session(self.engine) as s, s.begin():
-            # The row lock serialises writers of one version on PostgreSQL; SQLite locks the file on write.
-            version = s.scalar(select(AiVersion).where(AiVersion.id == version_id).with_for_update())
-            if version is None:
-                raise NotFound(f"no AI service version with id {version_id}")
-            state = replay(self._events(s, version_id))
-            new = apply(state, event)
-            version.events += 1
-            s.add(AiStageEvent(
-                version_id=version_id, seq=version.events, happened_on=event.on, action=event.action,
-                stage=event.stage, critical=event.critical, touches_core=event.touches_core, reason=event.reason,
-                protocol=protocol, stage_after=new.stage, status_after=new.status, recorded_by=user,
-            ))
-            version.stage, version.status = new.stage, new.status
+            version, new = self._next_state(s, version_id, event)
+            self._append(s, version, event, new, user, protocol)
             return new
 
-    def check(self, version_id: int, event: Event) -> State:
-        """The state `event` would lead to, or LifecycleError — without storing anything."""
-        with Session(self.engine) as s:
-            return apply(replay(self._events(s, version_id)), event)
+    @contextmanager
+    def issuing(self, version_id: int, kind: str, issued_on: date, decision: str, payload: dict[str, Any], *,
+                period: str | None = None, event: Event | None = None, user: str = "unknown") -> Iterator[Issued]:
+        """Number and store a protocol, and the lifecycle step it decides, as one transaction.
+
+        The step is checked first (a broken rule spends no number). The block gets the number to write the
+        protocol's files with; everything commits when the block ends and nothing is kept if it raises, so a
+        protocol whose file could not be written (no Chromium, a full disk) leaves its number free.
+        """
+        with Session(self.engine) as s, s.begin():
+            version, state = self._next_state(s, version_id, event) if event is not None else (None, None)
+            prefix = f"{PROTOCOL_PREFIX[kind]}-{issued_on.year}-"
+            count = s.scalar(select(func.count()).select_from(AiProtocol).where(AiProtocol.number.like(prefix + "%")))
+            number = f"{prefix}{(count or 0) + 1:04d}"
+            s.add(AiProtocol(number=number, kind=kind, version_id=version_id, issued_on=issued_on, period=period,
+                             decision=decision, payload=payload))
+            s.flush()  # the number is taken (unique) until the transaction ends
+            yield Issued(number, state)
+            if version is not None and event is not None and state is not None:
+                self._append(s, version, event, state, user, number)
+
+    def _next_state(self, s: Session, version_id: int, event: Event) -> tuple[AiVersion, State]:
+        # The row lock serialises writers of one version on PostgreSQL; SQLite locks the file on write.
+        version = s.scalar(select(AiVersion).where(AiVersion.id == version_id).with_for_update())
+        if version is None:
+            raise NotFound(f"no AI service version with id {version_id}")
+        return version, apply(replay(self._events(s, version_id)), event)
+
+    @staticmethod
+    def _append(s: Session, version: AiVersion, event: Event, new: State, user: str, protocol: str | None) -> None:
+        version.events += 1
+        s.add(AiStageEvent(
+            version_id=version.id, seq=version.events, happened_on=event.on, action=event.action,
+            stage=event.stage, critical=event.critical, touches_core=event.touches_core, reason=event.reason,
+            protocol=protocol, stage_after=new.stage, status_after=new.status, recorded_by=user,
+        ))
+        version.stage, version.status = new.stage, new.status
 
     @staticmethod
     def _events(s: Session, version_id: int) -> list[Event]:
@@ -173,17 +205,6 @@ class Register:
                                     AiVersion.status, AiVersion.id).join(AiService)
                              .order_by(AiService.code, AiVersion.id)).all()
         return [dict(r._mapping) for r in rows]
-
-    def save_protocol(self, version_id: int, kind: str, issued_on: date, decision: str, payload: dict[str, Any],
-                      period: str | None = None) -> str:
-        """Store a protocol under the next number of its kind and year (e.g. CT-2026-0003) and return it."""
-        prefix = f"{PROTOCOL_PREFIX[kind]}-{issued_on.year}-"
-        with Session(self.engine) as s, s.begin():
-            count = s.scalar(select(func.count()).select_from(AiProtocol).where(AiProtocol.number.like(prefix + "%")))
-            number = f"{prefix}{(count or 0) + 1:04d}"
-            s.add(AiProtocol(number=number, kind=kind, version_id=version_id, issued_on=issued_on, period=period,
-                             decision=decision, payload=payload))
-        return number
 
     def protocols(self, version_id: int) -> list[dict[str, Any]]:
         with Session(self.engine) as s:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,3 +54,21 @@ def write_outputs(html: str, out: Path) -> list[Path]:
         return [write_pdf(html, out)]
     out.write_text(html, encoding="utf-8")
     return [out]
+
+
+@contextmanager
+def staged(*paths: Path) -> Iterator[list[Path]]:
+    """Temporary files beside `paths` for the block to write: they take their names when it ends, or go if it fails.
+
+    A command's files then appear only after what it stores is committed, and a failed command leaves no
+    file behind (nor a half-written one over an older file of the same name).
+    """
+    temps = [p.with_name(f".{p.stem}.{secrets.token_hex(4)}.partial{p.suffix}") for p in paths]
+    try:
+        yield temps
+    except BaseException:
+        for temp in temps:
+            temp.unlink(missing_ok=True)
+        raise
+    for temp, path in zip(temps, paths, strict=True):
+        os.replace(temp, path)

@@ -40,18 +40,22 @@ def _day(value: str | None) -> date:
     return date.fromisoformat(value) if value else date.today()
 
 
-def _publish(reg: Any, info: Any, event: Any, kind: str, decision: str, payload: dict[str, Any], template: str,
-             context: dict[str, Any], out: Path, lang: str, user: str | None,
+def _publish(reg: Any, info: Any, kind: str, decision: str, payload: dict[str, Any], template: str,
+             context: dict[str, Any], out: Path, lang: str, on: date, *, event: Any = None, user: str | None = None,
              period: str | None = None) -> tuple[str, Any]:
-    """Check the lifecycle step, number and store the protocol, write it (.html/.pdf), record the step."""
-    from oncobank.aieval.render import render_html, write_outputs
+    """Number and store the protocol with its lifecycle step and write it (.html/.pdf) — all of it or none.
 
-    reg.check(info.id, event)  # refuse before a protocol number is spent
-    number = reg.save_protocol(info.id, kind, event.on, decision, payload, period)
-    html = render_html(template, {"number": number, "issued_on": event.on.isoformat(), "info": info,
-                                  "period": period, **context}, lang)
-    write_outputs(html, out)
-    return number, reg.record(info.id, event, current_user(user), number)
+    The file is written under a temporary name inside the store's transaction and takes its name once the
+    transaction commits, so a failure (a broken rule, no Chromium for the PDF) spends no protocol number.
+    """
+    from oncobank.aieval.render import render_html, staged, write_outputs
+
+    with staged(out) as (target,), reg.issuing(info.id, kind, on, decision, payload, period=period, event=event,
+                                               user=current_user(user)) as issued:
+        html = render_html(template, {"number": issued.number, "issued_on": on.isoformat(), "info": info,
+                                      "period": period, **context}, lang)
+        write_outputs(html, target)
+    return issued.number, issued.state
 
 
 @task_app.command("set")
@@ -195,8 +199,8 @@ def calibrate(service: str, version: str, results: Annotated[Path, typer.Option(
     failed = [c.name for c in result.checks if not c.passed]
     reason = "calibration criteria met" if result.passed else "criteria not met: " + ", ".join(failed)
     event = Event(day, "pass" if result.passed else "fail", "calibration", reason, critical=not result.passed)
-    number, state = _publish(reg, info, event, "calibration", payload["decision"], payload, "calibration.html.j2",
-                             {"r": {**payload, "checks": result.checks}}, out, lang, user)
+    number, state = _publish(reg, info, "calibration", payload["decision"], payload, "calibration.html.j2",
+                             {"r": {**payload, "checks": result.checks}}, out, lang, event.on, event=event, user=user)
     console.print(f"Protocol {number}: {payload['decision']} (AUC {result.auc['estimate']:.3f}) → {out}; "
                   f"stage {state.stage}, status {state.status}", highlight=False)
 
@@ -231,9 +235,10 @@ def tech_report(service: str, version: str, results: Annotated[Path, typer.Optio
                 on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
     """The period's technological monitoring report; more than 10 % defects suspends the version."""
     from oncobank.aieval.lifecycle import Event
+    from oncobank.aieval.render import staged
     from oncobank.aieval.results import read_results
     from oncobank.aieval.review_form import read_form
-    from oncobank.aieval.techmon import auto_defects, trend_chart
+    from oncobank.aieval.techmon import auto_defects
     from oncobank.aieval.techmon import tech_report as build
 
     reg = _register(db)
@@ -247,27 +252,30 @@ def tech_report(service: str, version: str, results: Annotated[Path, typer.Optio
     rate = f"{period}: {100 * report.defect_rate:.1f} % defective"
     event = (Event(day, "fail", "technological_monitoring", rate, critical=True) if report.suspended
              else Event(day, "pass", "technological_monitoring", rate))
-    chart_uri = None
-    if chart is not None:
-        from oncobank.aieval.techmon import AutoDefects, TechReport
-
-        reg.check(vid, event)  # refuse before drawing anything
-
-        past = [p["payload"] for p in reg.protocols(vid) if p["kind"] == "technological_monitoring"]
-        fields = AutoDefects.__dataclass_fields__
-        reports = [TechReport(p["period"], AutoDefects(**{k: p[k] for k in fields}), p["sample_size"],
-                              p["defect_c"], p["defect_d"], p["defect_e"], p["defect_ce"], p["defect_rate"],
-                              p["limit"]) for p in past]
-        trend_chart(sorted([*reports, report], key=lambda r: r.period), chart, lang)
-        import base64
-
-        mime = "image/svg+xml" if chart.suffix.lower() == ".svg" else "image/png"
-        chart_uri = f"data:{mime};base64," + base64.b64encode(chart.read_bytes()).decode()
-    number, state = _publish(reg, info, event, "technological_monitoring", report.decision, report.to_dict(),
-                             "technological.html.j2", {"rows": report.rows(lang), "report": report,
-                                                       "chart": chart_uri}, out, lang, user, period)
+    with staged(*([chart] if chart is not None else [])) as drawn:
+        chart_uri = _trend(reg, vid, report, drawn[0], lang) if drawn else None
+        number, state = _publish(reg, info, "technological_monitoring", report.decision, report.to_dict(),
+                                 "technological.html.j2", {"rows": report.rows(lang), "report": report,
+                                                           "chart": chart_uri}, out, lang, event.on, event=event,
+                                 user=user, period=period)
     console.print(f"Report {number}: {report.decision} ({100 * report.defect_rate:.1f} % defective) → {out}; "
                   f"stage {state.stage}, status {state.status}", highlight=False)
+
+
+def _trend(reg: Any, vid: int, report: Any, path: Path, lang: str) -> str:
+    """Draw the defect rates of the stored reports and `report` into `path`; the chart as a data URI."""
+    import base64
+
+    from oncobank.aieval.techmon import AutoDefects, TechReport, trend_chart
+
+    past = [p["payload"] for p in reg.protocols(vid) if p["kind"] == "technological_monitoring"]
+    fields = AutoDefects.__dataclass_fields__
+    reports = [TechReport(p["period"], AutoDefects(**{k: p[k] for k in fields}), p["sample_size"],
+                          p["defect_c"], p["defect_d"], p["defect_e"], p["defect_ce"], p["defect_rate"],
+                          p["limit"]) for p in past]
+    trend_chart(sorted([*reports, report], key=lambda r: r.period), path, lang)
+    mime = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
+    return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode()
 
 
 @clinical_app.command("sample")
@@ -298,9 +306,9 @@ def clinical_report(service: str, version: str, period: Annotated[str, typer.Opt
     event = Event(_day(on), action, "clinical_monitoring", reason, critical=report.decision == "suspend")
     shares = [("clinical_errors", report.errors, report.error_share, report.max_errors),
               ("clinical_discordant", report.discordant, report.discordant_share, report.max_discordant)]
-    number, state = _publish(reg, info, event, "clinical_monitoring", report.decision, report.to_dict(),
+    number, state = _publish(reg, info, "clinical_monitoring", report.decision, report.to_dict(),
                              "clinical.html.j2", {"report": report, "rows": report.rows(lang), "shares": shares},
-                             out, lang, user, period)
+                             out, lang, event.on, event=event, user=user, period=period)
     console.print(f"Report {number}: {report.decision} ({report.errors} false, {report.discordant} discordant of "
                   f"{report.sample_size}) → {out}; stage {state.stage}, status {state.status}", highlight=False)
 
@@ -327,8 +335,8 @@ def feedback_report(service: str, version: str, results: Annotated[Path, typer.O
     reason = (f"{period}: feedback on {100 * report.coverage:.1f} % of processed studies (required "
               f"{100 * report.min_coverage:g} %), agreement {100 * report.agreement.estimate:.1f} %")
     event = Event(_day(on), "remark" if report.short else "pass", "feedback", reason)
-    number, state = _publish(reg, info, event, "feedback", report.decision, report.to_dict(), "feedback.html.j2",
-                             {"report": report}, out, lang, user, period)
+    number, state = _publish(reg, info, "feedback", report.decision, report.to_dict(), "feedback.html.j2",
+                             {"report": report}, out, lang, event.on, event=event, user=user, period=period)
     flag = " — coverage short" if report.short else ""
     console.print(f"Report {number}: coverage {100 * report.coverage:.1f} %{flag}, agreement "
                   f"{100 * report.agreement.estimate:.1f} % → {out}; stage {state.stage}, status {state.status}",
@@ -381,9 +389,9 @@ def functional_report(service: str, version: str, checklist: Annotated[Path, typ
               f"{len(result.nonconformities) - critical} non-critical nonconformities")
     event = Event(_day(on), result.decision, "functional", reason, critical=not result.passed)
     experts = {"technical": technical_expert, "medical": medical_expert, "medical_years": medical_years}
-    number, state = _publish(reg, info, event, "functional", result.decision, {**result.to_dict(), "experts": experts},
+    number, state = _publish(reg, info, "functional", result.decision, {**result.to_dict(), "experts": experts},
                              "functional.html.j2", {"r": result, "criteria": CRITERIA, "experts": experts}, out,
-                             lang, user)
+                             lang, event.on, event=event, user=user)
     console.print(f"Protocol {number}: {result.decision} ({reason}) → {out}; stage {state.stage}, status "
                   f"{state.status}", highlight=False)
 
@@ -415,7 +423,6 @@ def impact(service: str, version: str, data: Annotated[Path, typer.Option("--dat
     """Distribution of a categorical result with vs without AI, per period: chi-square, Cramér's V, OR, RD."""
     from oncobank.aieval.impact import impact as compare
     from oncobank.aieval.impact import read_impact
-    from oncobank.aieval.render import render_html, write_outputs
 
     reg = _register(db)
     info = reg.info(reg.version_id(service, version))
@@ -425,12 +432,9 @@ def impact(service: str, version: str, data: Annotated[Path, typer.Option("--dat
         if frame.empty:
             raise ValueError(f"{data.name} has no rows of service {service!r}")
     results = compare(frame, event)
-    day = _day(on)
     payload = {"service": service, "results": [r.to_dict() for r in results]}
-    number = reg.save_protocol(info.id, "impact", day, "report", payload)
-    html = render_html("impact.html.j2", {"number": number, "issued_on": day.isoformat(), "info": info,
-                                          "results": results}, lang)
-    write_outputs(html, out)
+    number, _ = _publish(reg, info, "impact", "report", payload, "impact.html.j2", {"results": results}, out, lang,
+                         _day(on))
     for r in results:
         p = "—" if r.p_value is None else f"{r.p_value:.3g}"
         v = "—" if r.cramers_v is None else f"{r.cramers_v:.3f}"
