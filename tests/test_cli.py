@@ -24,6 +24,11 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+def _flat(table_text: str) -> str:
+    """Terminal tables as one line of words: cell borders gone, wrapped lines joined."""
+    return " ".join(table_text.replace("│", " ").replace("┃", " ").split())
+
+
 def _registry(folder: Path) -> Path:
     (folder / "registry").mkdir(parents=True)
     manifest = {"format": "oncobank-registry", "format_version": 1, "module": "thyroid", "seed": 0, "patients": 1,
@@ -149,6 +154,22 @@ def test_entry_commands_version_review_retract_and_attach(env: Path, make_pdf: C
     assert (review["agreement"], review["revised_values"], review["comment"]) == ("disagree", {"tg": 3.0},
                                                                                    "re-assayed")
     assert [a["original_name"] for a in card["attachments"]] == ["discharge.pdf"]
+
+    # The same card for a Russian reader: labels, statuses, agreement and numbers (decimal comma) in Russian.
+    ru = _flat(runner.invoke(app, ["patient", "show", "TH-000007", "--lang", "ru"]).stdout)
+    assert "3,1 ng/mL" in ru and "3.1" not in ru  # units stay UCUM codes
+    assert "[референс 0,4–4]" in ru
+    assert "отозвана" in ru and "retracted" not in ru
+    assert "не согласен" in ru and "disagree" not in ru
+    assert "Тиреоглобулин (ТГ): 3;" in ru
+    from oncobank.cli.common import console
+
+    console.width = 200  # the audit table truncates its cells to the terminal's width
+    try:
+        audit_ru = _flat(runner.invoke(app, ["audit", "--lang", "ru"]).stdout)
+    finally:
+        console.width = 80
+    assert "Журнал аудита" in audit_ru and "просмотр" in audit_ru and "отозвана запись" in audit_ru
 
 
 def test_demo_builds_an_embedded_registry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,9 @@ import typer
 from oncobank.cli.common import (
     DbOption,
     JsonOption,
+    LangOption,
     ModuleOption,
+    check_lang,
     console,
     current_user,
     emit_json,
@@ -43,6 +45,7 @@ def load(
     directory: Annotated[Path, typer.Argument(help="Folder holding registry/manifest.json and patients.jsonl.")],
     db: DbOption = None,
     module: ModuleOption = "thyroid",
+    lang: LangOption = "en",
     as_json: JsonOption = False,
 ) -> None:
     """Load canonical registry JSON into the store; rejected entries are quarantined with their reason."""
@@ -50,6 +53,7 @@ def load(
     from oncobank.store.errors import StoreError
     from oncobank.store.load import load_registry, read_manifest
 
+    check_lang(lang)
     store = open_store(db, module)
     try:
         total = read_manifest(directory).get("patients")
@@ -64,7 +68,7 @@ def load(
     if as_json:
         emit_json(report.to_dict())
     else:
-        console.print(load_table(report))
+        console.print(load_table(report, lang))
     if not report.balanced:
         raise fail("counts do not reconcile: some records are unaccounted for", 2)
 
@@ -73,16 +77,18 @@ def audit(
     patient: Annotated[str | None, typer.Option("--patient", help="Only this patient's events (registry ID).")] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many of the newest events to show.")] = 50,
     db: DbOption = None,
+    lang: LangOption = "en",
     as_json: JsonOption = False,
 ) -> None:
     """The newest audit-log events: who read or wrote which patient's data, when."""
     from oncobank.reports.terminal import audit_table
     from oncobank.store import audit as audit_log
 
+    check_lang(lang)
     store = open_store(db, "core")
     with store.session() as s:
         events = audit_log.trail(s, patient, limit)
     if as_json:
         emit_json(events)
         return
-    console.print(audit_table(events))
+    console.print(audit_table(events, lang))

@@ -45,7 +45,34 @@ LABELS: dict[str, tuple[str, str]] = {
     "entry": ("Entry", "Запись"),
     "yes": ("yes", "да"),
     "no": ("no", "нет"),
+    "status_active": ("active", "действует"),
+    "status_retracted": ("retracted", "отозвана"),
+    "agreement_agree": ("agrees", "согласен"),
+    "agreement_partial": ("agrees in part", "согласен частично"),
+    "agreement_disagree": ("disagrees", "не согласен"),
+    "action_create_patient": ("patient created", "создан пациент"),
+    "action_create": ("entry added", "добавлена запись"),
+    "action_edit": ("entry edited", "изменена запись"),
+    "action_retract": ("entry retracted", "отозвана запись"),
+    "action_review": ("second opinion", "второе мнение"),
+    "action_attach": ("document attached", "прикреплён документ"),
+    "action_read": ("read", "просмотр"),
+    "action_read_attachment": ("document read", "просмотр документа"),
+    "action_load": ("loaded", "загрузка"),
+    "details": ("Details", "Подробности"),
+    "type_number": ("number", "число"),
+    "type_integer": ("integer", "целое число"),
+    "type_text": ("text", "текст"),
+    "type_date": ("date", "дата"),
+    "type_code": ("code", "код"),
+    "type_enum": ("choice", "выбор из списка"),
+    "type_boolean": ("yes / no", "да / нет"),
 }
+
+
+def label_or(key: str, fallback: str, lang: str = "en") -> str:
+    """The label of `key`, or `fallback` when there is none (a code this interface does not know)."""
+    return label(key, lang) if key in LABELS else fallback
 
 
 def label(key: str, lang: str = "en") -> str:

@@ -15,7 +15,8 @@ from rich.text import Text
 from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldDef
 from oncobank.dictionary.units import display_unit
-from oncobank.reports.labels import label
+from oncobank.reports.labels import label, label_or
+from oncobank.reports.numbers import number
 from oncobank.store.card import EntryView, PatientCard, VersionView
 from oncobank.store.load import LoadReport
 
@@ -64,10 +65,11 @@ def audit_table(events: list[dict[str, Any]], lang: str = "en") -> Table:
     table = Table(title=label("audit_title", lang))
     for key in ("when", "user", "action", "patient", "entry"):
         table.add_column(label(key, lang))
-    table.add_column("")
+    table.add_column(label("details", lang))
     for e in events:
         details = ", ".join(f"{k}={v}" for k, v in (e["details"] or {}).items())
-        table.add_row(e["at"], e["user"] or "", e["action"], e["patient"] or "", str(e["entry"] or ""), Text(details))
+        action = label_or(f"action_{e['action']}", e["action"], lang)
+        table.add_row(e["at"], e["user"] or "", action, e["patient"] or "", str(e["entry"] or ""), Text(details))
     return table
 
 
@@ -123,16 +125,17 @@ def _entry_table(entry: EntryView, dictionary: Dictionary, lang: str, history: b
             table.add_row(
                 f"{label('version', lang)} {v.version}",
                 Text(
-                    f"{v.created_at:%Y-%m-%d %H:%M} {v.author} {v.status}"
+                    f"{v.created_at:%Y-%m-%d %H:%M} {v.author} {label_or(f'status_{v.status}', v.status, lang)}"
                     + (f" — {label('reason', lang)}: {v.reason}" if v.reason else "")
                 ),
             )
     for r in entry.reviews:
-        revised = ", ".join(f"{k}={v}" for k, v in r.revised_values.items())
+        revised = ", ".join(f"{_field_label(section, k, lang)}: {_plain(v, lang)}" for k, v in r.revised_values.items())
         table.add_row(
             Text(label("review", lang), style="cyan"),
             Text(
-                f"{r.review_date} {r.reviewer} (v{r.entry_version}): {r.agreement}"
+                f"{r.review_date} {r.reviewer} (v{r.entry_version}): "
+                f"{label_or(f'agreement_{r.agreement}', r.agreement, lang)}"
                 + (f"; {revised}" if revised else "")
                 + (f"; {r.comment}" if r.comment else "")
             ),
@@ -147,17 +150,43 @@ def _value_text(f: FieldDef, version: VersionView, dictionary: Dictionary, lang:
         items = value if isinstance(value, list) else [value]
         text = ", ".join(names.get(str(v), str(v)) for v in items)
     elif f.unit:
-        text = f"{value:g} {display_unit(f.unit)}"
+        text = f"{number(value, lang)} {display_unit(f.unit)}"
         entered = version.entered.get(f.name)
         if entered and entered["unit"] != f.unit:
-            text += f" ({label('as_entered', lang)}: {entered['value']:g} {entered['unit']})"
+            text += f" ({label('as_entered', lang)}: {number(entered['value'], lang)} {entered['unit']})"
         ref = version.reference_ranges.get(f.name)
         if ref:
-            low, high = ("" if x is None else f"{x:g}" for x in ref)
+            low, high = ("" if x is None else number(x, lang) for x in ref)
             text += f" [{label('reference', lang)} {low}–{high}]"
     else:
-        text = str(value)
+        text = _plain(value, lang)
     return text
+
+
+def _range_text(bounds: Any, lang: str) -> str:
+    if bounds is None:
+        return "-"
+    low = "-∞" if bounds.min is None else number(bounds.min, lang)
+    high = "+∞" if bounds.max is None else number(bounds.max, lang)
+    return f"[{low}; {high}]" if lang == "ru" else f"[{low}, {high}]"  # a comma is the Russian decimal mark
+
+
+def _plain(value: Any, lang: str) -> str:
+    """A value without a domain or unit: yes/no for booleans, numbers in the language's form."""
+    if isinstance(value, bool):
+        return label("yes" if value else "no", lang)
+    if isinstance(value, int | float):
+        return number(value, lang)
+    if isinstance(value, list):
+        return ", ".join(_plain(v, lang) for v in value)
+    return str(value)
+
+
+def _field_label(section: Any, name: str, lang: str) -> str:
+    try:
+        return section.field(name).label.get(lang)
+    except KeyError:
+        return name
 
 
 def render_dictionary(console: Console, dictionary: Dictionary, *, lang: str = "en", only: str | None = None) -> None:
@@ -169,10 +198,10 @@ def render_dictionary(console: Console, dictionary: Dictionary, *, lang: str = "
         for key in ("field", "type", "unit", "units", "domain", "range", "required"):
             table.add_column(label(key, lang))
         for f in section.fields:
-            ranges = " / ".join(r.describe() if r else "-" for r in (f.hard_range, f.soft_range))
+            ranges = " / ".join(_range_text(r, lang) for r in (f.hard_range, f.soft_range))
             table.add_row(
                 f"{f.label.get(lang)}\n[dim]{f.name}[/dim]",
-                f.type.value + (" ×n" if f.multiple else ""),
+                label_or(f"type_{f.type.value}", f.type.value, lang) + (" ×n" if f.multiple else ""),
                 display_unit(f.unit) if f.unit else "",
                 ", ".join(display_unit(u) for u in f.units),
                 f.domain or "",
