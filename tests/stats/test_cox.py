@@ -39,6 +39,14 @@ def test_rossi_coefficients_match_fox_and_weisberg(rossi) -> None:  # type: igno
     assert result.wald.chisq == pytest.approx(32.11, abs=5e-3)
     assert result.score.chisq == pytest.approx(33.53, abs=5e-3)
     assert (result.n, result.events) == (432, 114)
+    # summary() of the same fit in R (survival 3.x): "Concordance= 0.64  (se = 0.027 )" -- R's output as
+    # printed in public R tutorials on the Rossi data that show this model; coxph computes it with
+    # concordancefit(reverse = TRUE, timefix = FALSE), the SE by the infinitesimal jackknife.
+    c = result.concordance
+    assert c is not None
+    assert c.estimate == pytest.approx(0.64, abs=5e-4)
+    assert c.se == pytest.approx(0.027, abs=5e-4)
+    assert result.to_dict()["concordance"]["estimate"] == c.estimate  # type: ignore[index]
 
 
 def test_lung_model_and_cox_zph_match_r(lung) -> None:  # type: ignore[no-untyped-def]

@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from scipy.stats import chi2, norm, rankdata
-from statsmodels.duration.hazard_regression import PHReg
 
+from oncobank.stats.concordance import Concordance, harrell_c
 from oncobank.stats.data import require_columns
 from oncobank.stats.estimate import Estimate, json_number, z_value
 from oncobank.stats.labels import Lang, label
@@ -126,6 +126,7 @@ class CoxResult:
     covariance: np.ndarray = field(repr=False)
     level: float = 0.95
     ties: str = "efron"
+    concordance: Concordance | None = None
 
     def term(self, name: str) -> CoxTerm:
         for t in self.terms:
@@ -146,6 +147,7 @@ class CoxResult:
             "likelihood_ratio": self.likelihood_ratio.to_dict(),
             "wald": self.wald.to_dict(),
             "score": self.score.to_dict(),
+            "concordance": None if self.concordance is None else self.concordance.to_dict(),
             "ph_test": None if self.ph_test is None else self.ph_test.to_dict(),
         }
 
@@ -182,6 +184,111 @@ def design_matrix(frame: pd.DataFrame, covariates: Sequence[str]) -> pd.DataFram
     if not parts:
         raise ValueError("no covariates to fit")
     return pd.concat(parts, axis=1)
+
+
+class _EfronLikelihood:
+    """Cox partial log-likelihood with Efron's ties, its gradient and information, in time order.
+
+    Cases are sorted by time once. Risk-set sums come from reverse cumulative sums; the k-th of d
+    deaths tied at one time sees the risk set less k/d of the dying. The second-moment sums over risk
+    sets are never formed per time: Σ_t u_t·Σ_{risk set} w·x·xᵀ is one weighted XᵀX, each case
+    weighted by the u_t of the event times at or before its own.
+    """
+
+    def __init__(self, time: np.ndarray, status: np.ndarray, x: np.ndarray) -> None:
+        self.order = order = np.argsort(time, kind="stable")
+        t = time[order]
+        self.x = x[order] - x.mean(axis=0)  # centred as R's coxph does; the coefficients do not change
+        dead = status[order] > 0
+        self.events = np.flatnonzero(dead)
+        event_times, self.first_event, deaths = np.unique(t[dead], return_index=True, return_counts=True)
+        self.group = np.repeat(np.arange(event_times.size), deaths)
+        # the k-th (from 0) of d tied deaths: share k/d of the dying is out of its risk set
+        self.share = (np.arange(self.events.size) - self.first_event[self.group]) / deaths[self.group]
+        self.risk_start = np.searchsorted(t, event_times, side="left")
+        self.times_up_to = np.searchsorted(event_times, t, side="right")  # event times at or before each case
+        self.x_events = self.x[self.events]
+        self.x_event_sum = self.x_events.sum(axis=0)
+
+    def linear_predictor(self, beta: np.ndarray) -> np.ndarray:
+        """x·beta of the centred covariates, in the cases' own order (R's linear.predictors)."""
+        out = np.empty(self.order.size)
+        out[self.order] = self.x @ beta
+        return out
+
+    def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Log-likelihood, gradient and information matrix at beta."""
+        x, ev, g, a = self.x, self.events, self.group, self.share
+        eta = x @ beta
+        top = float(eta.max())
+        w = np.exp(eta - top)  # the common factor exp(top) cancels in every ratio
+        wx = x * w[:, None]
+        # sums over each stretch between consecutive event times, then from the latest back
+        s0 = np.cumsum(np.add.reduceat(w, self.risk_start)[::-1])[::-1]
+        s1 = np.cumsum(np.add.reduceat(wx, self.risk_start, axis=0)[::-1], axis=0)[::-1]
+        e0 = np.add.reduceat(w[ev], self.first_event)
+        e1 = np.add.reduceat(wx[ev], self.first_event, axis=0)
+        phi = s0[g] - a * e0[g]
+        inv = 1.0 / phi
+        k = s0.size
+        u = np.bincount(g, inv, k)
+        v = np.bincount(g, a * inv, k)
+        inv2 = inv * inv
+        q0 = np.bincount(g, inv2, k)
+        q1 = np.bincount(g, a * inv2, k)
+        q2 = np.bincount(g, a * a * inv2, k)
+        loglik = float(eta[ev].sum() - np.log(phi).sum() - ev.size * top)
+        gradient = self.x_event_sum - (s1.T @ u - e1.T @ v)
+        # Σ_t [u_t·Σ_{risk set} w·x·xᵀ − v_t·Σ_{dying} w·x·xᵀ] as one weighted XᵀX
+        case_weight = np.r_[0.0, np.cumsum(u)][self.times_up_to]
+        case_weight[ev] -= v[g]
+        second_moment = x.T @ (x * (w * case_weight)[:, None])
+        cross = (s1.T * q1) @ e1
+        mean_square = (s1.T * q0) @ s1 - cross - cross.T + (e1.T * q2) @ e1
+        return loglik, gradient, second_moment - mean_square
+
+
+@dataclass(frozen=True)
+class _Fit:
+    beta: np.ndarray
+    loglik: float
+    covariance: np.ndarray
+    loglik_null: float
+    score_null: float
+    linear_predictor: np.ndarray
+
+
+def _solve(information: np.ndarray, vector: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(information, vector)
+    except np.linalg.LinAlgError:
+        raise ValueError("the information matrix is singular: some covariates are collinear or constant") from None
+
+
+def _efron_fit(time: np.ndarray, status: np.ndarray, x: np.ndarray, max_iter: int = 30) -> _Fit:
+    """Newton–Raphson from zero with step halving when the log-likelihood falls, as R's coxph.
+
+    Stops when the log-likelihood changes by less than 1e-12 of itself or the step is below 1e-10.
+    """
+    like = _EfronLikelihood(time, status, x)
+    beta = np.zeros(x.shape[1])
+    loglik, gradient, information = like.evaluate(beta)
+    loglik_null = loglik
+    score_null = float(gradient @ _solve(information, gradient))
+    for _ in range(max_iter):
+        step = _solve(information, gradient)
+        for _halving in range(30):
+            trial = like.evaluate(beta + step)
+            if trial[0] >= loglik - 1e-12 * abs(loglik):
+                break
+            step = step / 2
+        beta = beta + step
+        change = abs(trial[0] - loglik)
+        loglik, gradient, information = trial
+        if change <= 1e-12 * abs(loglik) or np.max(np.abs(step)) < 1e-10:
+            break
+    covariance = np.linalg.inv(information)
+    return _Fit(beta, loglik, covariance, loglik_null, score_null, like.linear_predictor(beta))
 
 
 def _schoenfeld(time: np.ndarray, event: np.ndarray, x: np.ndarray, beta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -283,10 +390,10 @@ def cox_ph(
     time = complete["__time"].to_numpy(float)
     status = complete["__event"].to_numpy(float)
     x = complete[names].to_numpy(float)
-    model = PHReg(time, x, status=status, ties="efron")
-    fit = model.fit(disp=False)
-    beta = np.asarray(fit.params, dtype=float)
-    cov = np.asarray(fit.cov_params(), dtype=float)
+    if status.sum() == 0:
+        raise ValueError("no events to fit")
+    fit = _efron_fit(time, status, x)
+    beta, cov = fit.beta, fit.covariance
     se = np.sqrt(np.diag(cov))
     z = z_value(level)
     terms = tuple(
@@ -294,10 +401,8 @@ def cox_ph(
                 Estimate(math.exp(b), math.exp(b - z * s), math.exp(b + z * s)))
         for name, b, s in zip(names, beta, se, strict=True)
     )
-    zero = np.zeros(len(names))
-    loglik, loglik_null = float(fit.llf), float(model.loglike(zero))
-    u0 = model.score(zero)
-    info0 = -model.hessian(zero)
+    loglik, loglik_null = fit.loglik, fit.loglik_null
+    concordance = harrell_c(time, status, fit.linear_predictor)
     ph = None
     if ph_transform is not None and status.sum() > 1:
         ph = proportional_hazards_test(time, status, x, beta, cov, names, ph_transform)
@@ -310,8 +415,9 @@ def cox_ph(
         loglik_null=loglik_null,
         likelihood_ratio=_chi2_test(2 * (loglik - loglik_null), len(names)),
         wald=_chi2_test(float(beta @ np.linalg.solve(cov, beta)), len(names)),
-        score=_chi2_test(float(u0 @ np.linalg.solve(info0, u0)), len(names)),
+        score=_chi2_test(fit.score_null, len(names)),
         ph_test=ph,
         covariance=cov,
         level=level,
+        concordance=concordance,
     )
