@@ -2,6 +2,10 @@
 
 Run `python benchmarks/stats.py` (add `--quick` for a smoke run). It prints the machine, the date and
 a Markdown table that goes under "## Statistics" in docs/benchmarks.md.
+
+Cox is timed next to statsmodels' PHReg (the engine `cox_ph` used before) on the same data, and next to
+lifelines' CoxPHFitter when lifelines is importable. lifelines is not a dependency of the project (it
+pins pandas below 3); to include it, run the script from a separate virtual environment that has it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ from oncobank.stats import cox_ph, delong_auc, roc_analysis
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from report import write_section
+
+COVARIATES = ["x1", "x2", "x3", "x4", "x5", "sex", "stage"]
 
 
 def timed(func: Callable[[], object], repeats: int) -> tuple[float, object]:
@@ -56,6 +62,66 @@ def cox_data(n: int, seed: int = 0) -> pd.DataFrame:
     return frame
 
 
+def statsmodels_fit(patients: pd.DataFrame) -> np.ndarray:
+    """The previous engine: statsmodels PHReg with Efron ties, fit and covariance."""
+    from statsmodels.duration.hazard_regression import PHReg
+
+    fit = PHReg(patients["days"].to_numpy(float), patients[COVARIATES].to_numpy(float),
+                status=patients["died"].to_numpy(float), ties="efron").fit(disp=False)
+    fit.cov_params()
+    return np.asarray(fit.params)
+
+
+def lifelines_fits(patients: pd.DataFrame) -> tuple[Callable[[], np.ndarray], Callable[[], np.ndarray]] | None:
+    """lifelines' CoxPHFitter (Efron ties) alone and with its concordance index, if lifelines is installed."""
+    try:
+        from lifelines import CoxPHFitter
+    except ImportError:
+        return None
+    frame = patients[[*COVARIATES, "days", "died"]]
+
+    def fit() -> np.ndarray:
+        model = CoxPHFitter().fit(frame, "days", "died")
+        return model.params_[COVARIATES].to_numpy()
+
+    def fit_with_c() -> np.ndarray:
+        model = CoxPHFitter().fit(frame, "days", "died")
+        _ = model.concordance_index_
+        return model.params_[COVARIATES].to_numpy()
+
+    return fit, fit_with_c
+
+
+def cox_rows(n_patients: int, repeats: int) -> tuple[list[tuple[str, float, str]], str]:
+    """Timings of cox_ph and its baselines on the same simulated patients, and a note on agreement."""
+    patients = cox_data(n_patients)
+    t_cox, fit = timed(lambda: cox_ph(patients, "days", "died", COVARIATES, ph_transform=None), repeats)
+    t_cox_ph, _ = timed(lambda: cox_ph(patients, "days", "died", COVARIATES), repeats)
+    t_sm, beta_sm = timed(lambda: statsmodels_fit(patients), repeats)
+    ours = np.array([t.coef for t in fit.terms])  # type: ignore[attr-defined]
+    c_index = fit.concordance  # type: ignore[attr-defined]
+    lifelines = lifelines_fits(patients)
+    reference = t_sm
+    rows: list[tuple[str, float, str]] = []
+    notes = [f"largest coefficient difference from statsmodels {np.max(np.abs(ours - beta_sm)):.1e}"]  # type: ignore[operator]
+    if lifelines is not None:
+        t_ll, beta_ll = timed(lifelines[0], repeats)
+        t_ll_c, _ = timed(lifelines[1], repeats)
+        reference = t_ll
+        rows += [("lifelines `CoxPHFitter.fit` (Efron)", t_ll, "1.00×"),
+                 ("lifelines `CoxPHFitter.fit` + `concordance_index_`", t_ll_c, f"{t_ll_c / t_ll:.2f}×")]
+        notes.append(f"from lifelines {np.max(np.abs(ours - beta_ll)):.1e}")  # type: ignore[operator]
+    events = fit.events  # type: ignore[attr-defined]
+    rows += [
+        ("statsmodels `PHReg` fit + covariance (the engine used before)", t_sm, f"{t_sm / reference:.2f}×"),
+        (f"`cox_ph` (Efron fit, tests, Harrell's C with SE), {events:,} events", t_cox, f"{t_cox / reference:.2f}×"),
+        ("`cox_ph` with the PH check (cox.zph, km)", t_cox_ph, f"{t_cox_ph / reference:.2f}×"),
+    ]
+    note = (f"C = {c_index.estimate:.4f} (SE {c_index.se:.4f}); " + ", ".join(notes)
+            + (". lifelines was not importable, so the ratios are to statsmodels." if lifelines is None else "."))
+    return rows, note
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke test")
@@ -70,39 +136,35 @@ def main() -> None:
     t_delong, est = timed(lambda: delong_auc(truth, score), repeats)
     t_roc, _ = timed(lambda: roc_analysis(truth, score), max(1, repeats // 2))
     assert abs(est.estimate - auc_sk) < 1e-12  # type: ignore[attr-defined]
-
-    patients = cox_data(n_patients)
-    covariates = ["x1", "x2", "x3", "x4", "x5", "sex", "stage"]
-    t_cox, fit = timed(lambda: cox_ph(patients, "days", "died", covariates, ph_transform=None), 1)
-    t_cox_ph, _ = timed(lambda: cox_ph(patients, "days", "died", covariates), 1)
-
-    rows = [
+    auc_rows = [
         (f"scikit-learn `roc_auc_score`, {n_scores:,} scores", t_sklearn, "1.00×"),
         (f"`delong_auc` (AUC + DeLong 95 % CI), {n_scores:,} scores", t_delong, f"{t_delong / t_sklearn:.2f}×"),
         (f"`roc_analysis` (curve, CI, 3 optimal cut-offs), {n_scores:,} scores", t_roc, f"{t_roc / t_sklearn:.2f}×"),
-        (f"`cox_ph`, {n_patients:,} patients, 7 covariates, {fit.events:,} events (Efron)",  # type: ignore[attr-defined]
-         t_cox, ""),
-        (f"`cox_ph` with the PH check (cox.zph, km), {n_patients:,} patients", t_cox_ph, ""),
     ]
+    cox, cox_note = cox_rows(n_patients, repeats)
+    baseline = "lifelines" if cox[0][0].startswith("lifelines") else "statsmodels"
     lines = [
         "`python benchmarks/stats.py` (`--quick` gives a smoke run). Scores are "
         f"{n_scores:,} normally distributed values rounded to three decimals (so with ties), half of them "
         f"positive; the Cox data are {n_patients:,} simulated patients with 7 covariates and follow-up in whole "
         "days (many tied event times, so Efron's correction matters). Median of "
-        f"{repeats} runs for the AUC rows, one run for Cox; scikit-learn runs in the same process as the baseline.",
+        f"{repeats} runs after a warm-up; every baseline runs in the same process on the same data.",
         "",
         "| task | time, s | vs scikit-learn |",
         "| --- | ---: | ---: |",
-        *(f"| {name} | {seconds:.3f} | {ratio} |" for name, seconds, ratio in rows),
+        *(f"| {name} | {seconds:.3f} | {ratio} |" for name, seconds, ratio in auc_rows),
         "",
-        "The goal was DeLong AUC with its CI in at most 3× scikit-learn's time for the AUC alone; the fast "
-        "algorithm of Sun & Xu (2014) needs a single sort, all three midrank vectors come from one ordering. "
-        "The machine is shared with other jobs, so expect ±20 % between runs.",
+        f"| Cox, {n_patients:,} patients, 7 covariates | time, s | vs {baseline} |",
+        "| --- | ---: | ---: |",
+        *(f"| {name} | {seconds:.3f} | {ratio} |" for name, seconds, ratio in cox),
+        "",
+        cox_note,
     ]
     body = "\n".join(lines)
     print(body)
     if not (args.quick or args.no_write):
         write_section("Statistics", body)
+
 
 if __name__ == "__main__":
     main()

@@ -70,9 +70,14 @@ def test_survival_command_with_groups_and_cox(tmp_path: Path, lung: pd.DataFrame
     assert medians["1"] == {"estimate": 270, "ci_low": 212, "ci_high": 310}  # R survfit, see test_survival
     assert data["kaplan_meier"]["logrank"]["chisq"] == pytest.approx(10.3, abs=0.05)
     assert {t["name"] for t in data["cox"]["terms"]} == {"age", "sex"}
+    c_index = data["cox"]["concordance"]
+    assert 0.5 < c_index["estimate"] < 1 and c_index["se"] > 0
     text = runner.invoke(app, ["survival", str(path), "--time", "time", "--event", "status", "--group", "sex",
                                "--plot", str(tmp_path / "km.svg")])
     assert text.exit_code == 0 and "Log-rank" in text.output
+    with_cox = runner.invoke(app, ["survival", str(path), "--time", "time", "--event", "status",
+                                   "--covariate", "age", "--covariate", "sex"])
+    assert f"Concordance (Harrell's C) = {c_index['estimate']:.3f}" in with_cox.output
     assert (tmp_path / "km.svg").read_text().lstrip().startswith("<?xml")
 
 

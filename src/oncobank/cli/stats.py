@@ -197,6 +197,9 @@ def survival(
         _table(f"Cox (Efron), n = {cox.n}, {label('events', lg).lower()} = {cox.events}",
                [label("covariate", lg), label("coef", lg), label("se", lg), label("hazard_ratio", lg), label("ci", lg),
                 "p"], rows)
+        if cox.concordance is not None:
+            typer.echo(f"{label('concordance', lg)} = {cox.concordance.estimate:.3f} "
+                       f"({label('se', lg)} {cox.concordance.se:.3f})")
         if cox.ph_test is not None:
             ph_rows = [[r.name, f"{r.rho:.4f}", f"{r.chisq:.4f}", f"{r.p_value:.4g}"] for r in cox.ph_test.rows]
             g = cox.ph_test.global_test

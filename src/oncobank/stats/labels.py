@@ -46,6 +46,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "coef": ("Coefficient", "Коэффициент"),
     "se": ("SE", "СО"),
     "ph_test": ("Proportional hazards test", "Проверка пропорциональности рисков"),
+    "concordance": ("Concordance (Harrell's C)", "Индекс согласованности (C Харрелла)"),
     # table 1
     "variable": ("Variable", "Переменная"),
     "overall": ("Overall", "Все"),
