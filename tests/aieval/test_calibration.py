@@ -68,6 +68,8 @@ def test_calibration_by_hand(case) -> None:  # type: ignore[no-untyped-def]
     checks = {k.name: k.passed for k in c.checks}
     # 6/7 = 85.7 % processed < 90 %; AUC 0.889 ≥ 0.81; mean 3.5 ≤ 6.5
     assert checks == {"auc": True, "time_mean": True, "processed_share": False, "declared_deviation": False}
+    # the largest shortfall is the sensitivity's 25.9 % (the AUC's is 6.4 %)
+    assert c.checks[3].actual == pytest.approx((0.9 - 2 / 3) / 0.9)
     assert not c.passed
     assert not calibrate(results, truth, {}, Thresholds(min_auc=0.91, min_processed=0.8)).checks[0].passed
 

@@ -49,7 +49,9 @@ def test_walk_through(store_url: str, tmp_path: Path, monkeypatch: pytest.Monkey
     svc = sim / "sim-drifting"
     results = str(svc / "results.parquet")
     ok("ai", "simulate", "--out", str(sim), "--months", "4", "--per-month", "400", "--sr", "5")
-    ok("ai", "task", "set", "nodules", "--name-en", "Lung nodules", "--name-ru", "Узлы в лёгких", *db)
+    assert "No AI services yet: add a clinical task with `oncobank ai task set`" in ok("ai", "list", *db)
+    out = ok("ai", "task", "set", "nodules", "--name-en", "Lung nodules", "--name-ru", "Узлы в лёгких", *db)
+    assert "Minimum AUC" in out and "0.81" in out and "90 %" in out and "{" not in out
     ok("ai", "service", "add", "sim-drifting", "--name", "Finder", "--supplier", "S", "--developer", "D",
        "--modality", "CT", "--region", "chest", "--patient-group", "adults", "--task", "nodules", *db)
     ok("ai", "service", "version", "sim-drifting", "1.0", "--declared", "auc=0.85", "--on", "2026-01-05", *db)
@@ -124,6 +126,8 @@ def test_walk_through(store_url: str, tmp_path: Path, monkeypatch: pytest.Monkey
     assert [h["protocol"] for h in history] == [None, "FT-2026-0001", "CT-2026-0001", "TM-2026-0001", "CM-2026-0001",
                                                 "FB-2026-0001", "CM-2026-0002", None]
     assert [h["status_after"] for h in history][-2:] == ["suspended", "active"]
+    table = ok("ai", "history", "sim-drifting", "1.0", *db)  # readable at 80 columns: no value is cut
+    assert all(h["protocol"] in table and h["on"] in table for h in history if h["protocol"]) and "…" not in table
     engine.dispose()
 
 

@@ -34,16 +34,18 @@ def time_summary(minutes: np.ndarray) -> dict[str, float | None]:
 
 @dataclass(frozen=True)
 class Check:
-    """One pass criterion: what was required, what was found, and whether it is met."""
+    """One pass criterion: the limit (at least or at most), what was found, and whether it is met."""
 
     name: str
-    required: str
+    sign: str  # "≥" (at least) or "≤" (at most)
+    limit: float
     actual: float | None
     passed: bool
+    percent: bool = False  # the limit and the actual value are shares, shown as percentages
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "required": self.required, "actual": json_number(self.actual),
-                "passed": self.passed}
+        return {"name": self.name, "sign": self.sign, "limit": self.limit, "actual": json_number(self.actual),
+                "passed": self.passed, "percent": self.percent}
 
 
 @dataclass(frozen=True)
@@ -111,23 +113,28 @@ def calibrate(results: pd.DataFrame, truth: pd.DataFrame, declared: dict[str, fl
     for name in ("sensitivity", "specificity", "accuracy", "ppv", "npv"):
         actual[name] = acc[name]["estimate"]
     comparison = []
-    deviation_ok = True
+    shortfalls = []
     for name, stated in declared.items():
         value = actual.get(name)
         rel = (value - stated) / stated if value is not None and stated else None
         # Only a shortfall against the declaration is a deviation that matters (more time is a shortfall too).
-        worse = rel is not None and (-rel if name in HIGHER_IS_BETTER else rel) > limits.max_deviation
-        deviation_ok &= not worse
+        shortfall = None if rel is None else -rel if name in HIGHER_IS_BETTER else rel
+        if shortfall is not None:
+            shortfalls.append(shortfall)
         comparison.append({"metric": name, "stated": stated, "actual": json_number(value),
-                           "relative_deviation": json_number(rel), "large": worse})
+                           "relative_deviation": json_number(rel),
+                           "large": shortfall is not None and shortfall > limits.max_deviation})
+    worst = max(shortfalls, default=None)
     share = processed / sent if sent else 0.0
     minutes = times[limits.time_statistic]
     checks = [
-        Check("auc", f"≥ {limits.min_auc:g}", roc.auc.estimate, roc.auc.estimate >= limits.min_auc),
-        Check(f"time_{limits.time_statistic}", f"≤ {limits.max_minutes:g}", minutes,
+        Check("auc", "≥", limits.min_auc, roc.auc.estimate, roc.auc.estimate >= limits.min_auc),
+        Check(f"time_{limits.time_statistic}", "≤", limits.max_minutes, minutes,
               minutes is not None and minutes <= limits.max_minutes),
-        Check("processed_share", f"≥ {limits.min_processed:.0%}", share, share >= limits.min_processed),
-        Check("declared_deviation", f"≤ {limits.max_deviation:.0%}", None, deviation_ok),
+        Check("processed_share", "≥", limits.min_processed, share, share >= limits.min_processed, percent=True),
+        # the largest shortfall of a declared metric (none declared: nothing to fall short of)
+        Check("declared_deviation", "≤", limits.max_deviation, worst, worst is None or worst <= limits.max_deviation,
+              percent=True),
     ]
     return CalibrationResult(
         sent=sent, processed=processed, not_processed=sent - processed, positives=int(y.sum()),

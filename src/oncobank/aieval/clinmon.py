@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from oncobank.aieval.labels import label
+from oncobank.aieval.labels import label, part
 from oncobank.aieval.review_form import RATINGS
 from oncobank.aieval.thresholds import Thresholds
 from oncobank.stats.estimate import Estimate, proportion
@@ -57,12 +57,8 @@ class ClinicalReport:
     def rows(self, lang: str = "en") -> list[tuple[str, int, str, int, str]]:
         """(rating, conclusion count, %, localisation count, %) in the order of the ratings."""
         n = self.sample_size
-
-        def pct(x: int) -> str:
-            return f"{100 * x / n:.1f}" if n else "—"
-
-        return [(label(f"rating_{r}", lang), self.conclusion[r], pct(self.conclusion[r]), self.localisation[r],
-                 pct(self.localisation[r])) for r in RATINGS]
+        return [(label(f"rating_{r}", lang), self.conclusion[r], part(self.conclusion[r], n, lang),
+                 self.localisation[r], part(self.localisation[r], n, lang)) for r in RATINGS]
 
     def to_dict(self) -> dict[str, Any]:
         return {"period": self.period, "sample_size": self.sample_size, "conclusion": self.conclusion,

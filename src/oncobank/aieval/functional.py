@@ -44,8 +44,8 @@ def write_checklist(study_uids: list[str], path: Path, lang: str = "en",
     fields = [*FIELDS, *(STUDY + u for u in study_uids), "comment"]
     labels = [label(f, lang) for f in FIELDS] + [f"{label('study', lang)} {i}" for i in
                                                  range(1, len(study_uids) + 1)] + [label("comment", lang)]
-    rows = [[name, label(f"fc_{name}", lang), kind, int(critical), *(prefilled.get((name, u)) for u in study_uids),
-             None] for name, kind, critical in CRITERIA]
+    rows = [[name, label(f"fc_{name}", lang), label(kind, lang), int(critical),
+             *(prefilled.get((name, u)) for u in study_uids), None] for name, kind, critical in CRITERIA]
     return write_sheet(path, SHEET, labels, fields, rows)
 
 

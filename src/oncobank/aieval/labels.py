@@ -1,6 +1,16 @@
-"""Russian and English labels of AI-evaluation forms, protocols and reports."""
+"""Russian and English labels of AI-evaluation forms, protocols, reports and tables, and numbers as each writes them.
+
+The modalities, anatomical regions and patient groups a service is registered with are codes from the tables
+below (`codes("modality")`), so that every protocol shows them in the reader's language.
+"""
 
 from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from oncobank.stats.estimate import Estimate
 
 _LABELS: dict[str, tuple[str, str]] = {
     # reviewer forms
@@ -25,6 +35,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "version": ("Version", "Версия"),
     "modality": ("Modality", "Модальность"),
     "region": ("Anatomical region", "Анатомическая область"),
+    "patient_group": ("Patient group", "Группа пациентов"),
     "task": ("Clinical task", "Клиническая задача"),
     "period": ("Period", "Период"),
     "sent": ("Studies sent", "Направлено исследований"),
@@ -43,7 +54,8 @@ _LABELS: dict[str, tuple[str, str]] = {
     "metric": ("Metric", "Показатель"),
     "value": ("Value", "Значение"),
     "ci": ("95% CI", "95% ДИ"),
-    "auc": ("AUC (DeLong 95% CI)", "AUC (95% ДИ по DeLong)"),
+    "auc": ("AUC", "AUC"),
+    "auc_ci": ("AUC (DeLong 95% CI)", "AUC (95% ДИ по методу ДеЛонга)"),
     "threshold_youden": ("Threshold by Youden's J", "Порог по индексу Юдена"),
     "threshold_npv": ("Threshold by maximum NPV", "Порог по максимальной ПЦОР"),
     "table": ("Four-field table", "Четырёхпольная таблица"),
@@ -159,12 +171,140 @@ _LABELS: dict[str, tuple[str, str]] = {
     "risk_difference": ("Risk difference, with − without AI", "Разность долей, с ИИ − без ИИ"),
     "event": ("Event category", "Категория-событие"),
     "all": ("All periods", "Все периоды"),
+    # what a service is registered with (DICOM modality codes; regions and patient groups of the register)
+    "modality_CT": ("CT", "КТ"),
+    "modality_MR": ("MRI", "МРТ"),
+    "modality_DX": ("X-ray", "рентгенография"),
+    "modality_MG": ("mammography", "маммография"),
+    "modality_US": ("ultrasound", "УЗИ"),
+    "modality_PT": ("PET", "ПЭТ"),
+    "modality_NM": ("scintigraphy", "сцинтиграфия"),
+    "region_head": ("head", "голова"),
+    "region_neck": ("neck", "шея"),
+    "region_thyroid": ("thyroid", "щитовидная железа"),
+    "region_chest": ("chest", "грудная клетка"),
+    "region_breast": ("breast", "молочная железа"),
+    "region_abdomen": ("abdomen", "брюшная полость"),
+    "region_pelvis": ("pelvis", "малый таз"),
+    "region_spine": ("spine", "позвоночник"),
+    "region_limbs": ("limbs", "конечности"),
+    "region_whole_body": ("whole body", "всё тело"),
+    "group_adults": ("adults", "взрослые"),
+    "group_children": ("children", "дети"),
+    "group_all_ages": ("all ages", "все возрасты"),
+    # the register's tables
+    "services": ("AI services", "Сервисы ИИ"),
+    "no_services": ("No AI services yet: add a clinical task with `oncobank ai task set`, then a service with "
+                    "`oncobank ai service add` and its version with `oncobank ai service version`.",
+                    "Сервисов ИИ пока нет: добавьте клиническую задачу (`oncobank ai task set`), затем сервис "
+                    "(`oncobank ai service add`) и его версию (`oncobank ai service version`)."),
+    "code": ("Code", "Код"),
+    "name": ("Name", "Название"),
+    "stage": ("Stage", "Этап"),
+    "status": ("Status", "Статус"),
+    "history": ("Stage history", "История этапов"),
+    "no_history": ("No steps recorded yet: the version is at self-testing.",
+                   "Шагов пока нет: версия на этапе самотестирования."),
+    "date_by": ("Date, by", "Дата, кто"),
+    "step_reason": ("Step and reason", "Шаг и причина"),
+    "is_critical": ("Critical", "Критическое"),
+    "protocol": ("Protocol", "Протокол"),
+    "after": ("Stage and status after", "Этап и статус после"),
+    "stage_self_testing": ("self-testing", "самотестирование"),
+    "stage_functional": ("functional testing", "функциональное тестирование"),
+    "stage_calibration": ("calibration testing", "калибровочное тестирование"),
+    "stage_technological_monitoring": ("technological monitoring", "технологический мониторинг"),
+    "stage_clinical_monitoring": ("clinical monitoring", "клинический мониторинг"),
+    "stage_feedback": ("feedback", "обратная связь"),
+    "stage_finalisation": ("finalisation", "доработка"),
+    "status_active": ("active", "участвует"),
+    "status_suspended": ("suspended", "приостановлена"),
+    "status_excluded": ("off the track", "снята с участия"),
+    "action_pass": ("passed", "пройден"),
+    "action_fail": ("failed", "не пройден"),
+    "action_remark": ("remark", "замечание"),
+    "action_change": ("software change", "изменение программного обеспечения"),
+    "task_thresholds": ("Pass thresholds of clinical task", "Пороговые значения клинической задачи"),
+    "threshold": ("Threshold", "Пороговое значение"),
+    "threshold_min_auc": ("Minimum AUC", "Минимальная AUC"),
+    "threshold_max_minutes": ("Maximum processing time, min", "Максимальное время обработки, мин"),
+    "threshold_time_statistic": ("Processing time statistic held against the maximum",
+                                 "Статистика времени обработки, сравниваемая с максимумом"),
+    "threshold_min_processed": ("Minimum share processed", "Минимальная доля обработанных"),
+    "threshold_max_defect_rate": ("Maximum estimated share with defects",
+                                  "Предельная оценка доли исследований с дефектами"),
+    "threshold_min_feedback": ("Minimum coverage of processed studies by feedback",
+                               "Минимальный охват обработанных исследований обратной связью"),
+    "threshold_clinical_max_errors": ("Maximum share of false conclusions", "Предельная доля ложных заключений"),
+    "threshold_clinical_max_discordant": ("Maximum share not in full compliance",
+                                          "Предельная доля без полного соответствия"),
+    "threshold_max_deviation": ("Maximum shortfall against declared values",
+                                "Предельное отклонение от заявленных значений в худшую сторону"),
+    "threshold_sample_size": ("Reviewer sample size", "Объём выборки эксперта"),
+    "threshold_functional_studies": ("Studies for functional testing", "Исследований для функционального тестирования"),
+    "threshold_calibration_studies": ("Studies for calibration testing",
+                                      "Исследований для калибровочного тестирования"),
+    "statistic_mean": ("mean", "среднее"),
+    "statistic_median": ("median", "медиана"),
+    "statistic_max": ("maximum", "максимум"),
+    "experience": ("years of practice", "лет стажа"),
+    # the reasons the commands record with a protocol's lifecycle step (in the language of the protocol)
+    "why_calibration_met": ("calibration criteria met", "критерии калибровочного тестирования выполнены"),
+    "why_calibration_not_met": ("criteria not met: {failed}", "не выполнены критерии: {failed}"),
+    "why_functional": ("{studies} studies: {critical} critical and {other} non-critical nonconformities",
+                       "исследований {studies}: критических несоответствий {critical}, некритических {other}"),
+    "why_technological": ("{period}: {rate} of studies with defects (estimated)",
+                          "{period}: оценка доли исследований с дефектами {rate}"),
+    "why_clinical": ("{period}: {errors} of {sample} false conclusions, {discordant} not in full compliance",
+                     "{period}: ложных заключений {errors} из {sample}, без полного соответствия {discordant}"),
+    "why_feedback": ("{period}: feedback on {coverage} of processed studies (required {required}), agreement "
+                     "{agreement}", "{period}: обратная связь по {coverage} обработанных исследований (требуется "
+                     "{required}), доля согласий {agreement}"),
 }
 
 
 def label(key: str, lang: str = "en") -> str:
-    """The label of `key` in English or Russian (the key itself when there is none)."""
+    """The label of `key` in English or Russian; a key without a label is an error, never shown as it is."""
     pair = _LABELS.get(key)
     if pair is None:
-        return key
+        raise KeyError(f"no label {key!r} in the AI-evaluation labels")
     return pair[1] if lang == "ru" else pair[0]
+
+
+def codes(kind: str) -> tuple[str, ...]:
+    """The registered codes of a kind (`modality`, `region` or `group`), in table order."""
+    prefix = f"{kind}_"
+    return tuple(key[len(prefix):] for key in _LABELS if key.startswith(prefix))
+
+
+def number(value: float | None, digits: int | None = 3, lang: str = "en") -> str:
+    """`value` with `digits` decimals (None: 3 significant digits), with a decimal comma in Russian; — if missing."""
+    if value is None or math.isnan(value):
+        return "—"
+    if math.isinf(value):
+        return "∞" if value > 0 else "−∞"
+    text = f"{value:.{digits}f}" if digits is not None else f"{value:.3g}"
+    return text.replace(".", ",") if lang == "ru" else text
+
+
+def percent(share: float | None, digits: int = 1, lang: str = "en") -> str:
+    """A share (0–1) as a percentage with its sign, e.g. 12.5 % (12,5 % in Russian)."""
+    return "—" if share is None else f"{number(100 * share, digits, lang)} %"
+
+
+def part(count: int, total: int, lang: str = "en") -> str:
+    """`count` as a percentage of `total` to one decimal, without the sign (— when the total is 0)."""
+    return number(100 * count / total, 1, lang) if total else "—"
+
+
+def p_value(value: float | None, lang: str = "en") -> str:
+    """A p-value to 3 significant digits, or < 0.001."""
+    if value is not None and value < 0.001:
+        return f"< {number(0.001, 3, lang)}"
+    return number(value, None, lang)
+
+
+def interval(value: Estimate, digits: int = 3, lang: str = "en") -> str:
+    """An estimate with its confidence interval, e.g. 1.234 (0.981–1.540)."""
+    return (f"{number(value.estimate, digits, lang)} ({number(value.ci_low, digits, lang)}–"
+            f"{number(value.ci_high, digits, lang)})")

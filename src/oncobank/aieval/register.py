@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from oncobank.aieval.errors import LifecycleError
+from oncobank.aieval.labels import codes
 from oncobank.aieval.lifecycle import Event, State, apply, replay
 from oncobank.aieval.models import AiProtocol, AiService, AiStageEvent, AiTask, AiVersion
 from oncobank.aieval.thresholds import Thresholds
@@ -54,6 +55,13 @@ class VersionInfo:
         return out
 
 
+def _registered(kind: str, what: str, value: str) -> str:
+    allowed = codes(kind)
+    if value not in allowed:
+        raise ValueError(f"unknown {what} {value!r}; expected one of {', '.join(allowed)}")
+    return value
+
+
 @dataclass(frozen=True)
 class Issued:
     """A protocol being issued: its number and the state its lifecycle step leads to (None without a step)."""
@@ -83,6 +91,10 @@ class Register:
 
     def add_service(self, code: str, name: str, *, supplier: str, developer: str, modality: str, region: str,
                     patient_group: str, task: str) -> int:
+        """Register a service; modality, region and patient group are codes of the label tables (`codes`)."""
+        modality = _registered("modality", "modality", modality.strip().upper())
+        region = _registered("region", "anatomical region", region.strip().lower().replace(" ", "_"))
+        patient_group = _registered("group", "patient group", patient_group.strip().lower().replace(" ", "_"))
         with Session(self.engine) as s, s.begin():
             task_row = s.scalar(select(AiTask).where(AiTask.code == task))
             if task_row is None:

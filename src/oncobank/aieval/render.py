@@ -9,20 +9,28 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from oncobank.aieval.labels import label
+from oncobank.aieval.labels import interval, label, number, p_value, percent
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
 def render_html(template: str, context: dict[str, Any], lang: str = "en") -> str:
-    """Fill a template of `oncobank/aieval/templates` with `context`; `t(key)` gives labels in `lang`."""
+    """Fill a template of `oncobank/aieval/templates` with `context`; `t(key)` gives labels in `lang`.
+
+    Numbers go through the filters `num(digits)` (None: 3 significant digits), `pct(digits)` (a share as a
+    percentage), `p` (a p-value) and `ci(digits)` (an estimate with its interval), each written as `lang`
+    writes numbers (a decimal comma in Russian).
+    """
     from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
     env = Environment(loader=PackageLoader("oncobank.aieval", "templates"), autoescape=select_autoescape(),
                       undefined=StrictUndefined)
     env.globals["t"] = lambda key: label(key, lang)
-    env.filters["num"] = lambda v, d=3: "—" if v is None else f"{v:.{d}f}"
+    env.filters["num"] = lambda v, d=3: number(v, d, lang)
+    env.filters["pct"] = lambda v, d=1: percent(v, d, lang)
+    env.filters["p"] = lambda v: p_value(v, lang)
+    env.filters["ci"] = lambda v, d=3: interval(v, d, lang)
     return env.get_template(template).render(lang=lang, **context)
 
 

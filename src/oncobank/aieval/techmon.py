@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oncobank.aieval.labels import label
+from oncobank.aieval.labels import label, number, part
 from oncobank.aieval.thresholds import Thresholds
 
 
@@ -89,23 +89,19 @@ class TechReport:
     def rows(self, lang: str = "en") -> list[tuple[str, int | str, str]]:
         """(label, count, percent of unique studies or of the sample) in report order."""
         u, n = self.auto.unique, self.sample_size
-
-        def pct(x: int, d: int) -> str:
-            return f"{100 * x / d:.1f}" if d else "—"
-
         return [
             (label("sent", lang), self.auto.sent, ""),
             (label("unique", lang), u, ""),
-            (label("passed_control", lang), self.auto.passed_control, pct(self.auto.passed_control, u)),
-            (label("defect_a", lang), self.auto.defect_a, pct(self.auto.defect_a, u)),
-            (label("defect_b", lang), self.auto.defect_b, pct(self.auto.defect_b, u)),
+            (label("passed_control", lang), self.auto.passed_control, part(self.auto.passed_control, u, lang)),
+            (label("defect_a", lang), self.auto.defect_a, part(self.auto.defect_a, u, lang)),
+            (label("defect_b", lang), self.auto.defect_b, part(self.auto.defect_b, u, lang)),
             (label("sample", lang), n, ""),
-            (label("defect_c", lang), self.defect_c, pct(self.defect_c, n)),
-            (label("defect_d", lang), self.defect_d, pct(self.defect_d, n)),
-            (label("defect_e", lang), self.defect_e, pct(self.defect_e, n)),
-            (label("defect_ce", lang), self.defect_ce, pct(self.defect_ce, n)),
-            (label("defect_free", lang), self.defect_free, pct(self.defect_free, u)),
-            (label("defect_rate", lang), "", f"{100 * self.defect_rate:.1f}"),
+            (label("defect_c", lang), self.defect_c, part(self.defect_c, n, lang)),
+            (label("defect_d", lang), self.defect_d, part(self.defect_d, n, lang)),
+            (label("defect_e", lang), self.defect_e, part(self.defect_e, n, lang)),
+            (label("defect_ce", lang), self.defect_ce, part(self.defect_ce, n, lang)),
+            (label("defect_free", lang), self.defect_free, part(self.defect_free, u, lang)),
+            (label("defect_rate", lang), "", number(100 * self.defect_rate, 1, lang)),
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,6 +130,8 @@ def sample_frame(results: pd.DataFrame, period: str) -> pd.DataFrame:
 
 def trend_chart(reports: list[TechReport], path: Path, lang: str = "en") -> Path:
     """Line chart of defect rates (a), (b), (c)–(e) and the estimated total across periods."""
+    from matplotlib.ticker import FuncFormatter
+
     from oncobank.stats.plotting import new_axes, save_figure
 
     ax = new_axes(None, figsize=(7, 4))
@@ -152,5 +150,6 @@ def trend_chart(reports: list[TechReport], path: Path, lang: str = "en") -> Path
     if reports:
         ax.axhline(100 * reports[0].limit, ls="--", color="crimson", lw=1)
     ax.set(title=label("trend", lang), ylabel="%", xlabel=label("period", lang))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: number(value, None, lang)))
     ax.legend(fontsize="small")
     return save_figure(ax.figure, path)

@@ -6,6 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from oncobank.aieval.labels import label, number
+
+SHARES = ("min_processed", "max_defect_rate", "min_feedback", "clinical_max_errors", "clinical_max_discordant",
+          "max_deviation")
+
 
 class Thresholds(BaseModel):
     """What a service version must reach; the defaults are the methodology's published values.
@@ -32,3 +37,16 @@ class Thresholds(BaseModel):
     sample_size: int = Field(80, ge=1)
     functional_studies: int = Field(5, ge=4)
     calibration_studies: int = Field(100, ge=10)
+
+    def rows(self, lang: str = "en") -> list[tuple[str, str]]:
+        """(label, value) of every threshold, shares as percentages, in the language `lang`."""
+        out = []
+        for name, value in self.model_dump().items():
+            if name == "time_statistic":
+                text = label(f"statistic_{value}", lang)
+            elif name in SHARES:
+                text = f"{number(100 * value, None, lang)} %"
+            else:
+                text = number(value, None, lang)
+            out.append((label(f"threshold_{name}", lang), text))
+        return out

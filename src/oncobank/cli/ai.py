@@ -9,7 +9,19 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from oncobank.cli.common import DbOption, LangOption, UserOption, console, current_user, emit_json, friendly
+from oncobank.aieval.labels import codes, label, number, percent
+from oncobank.aieval.lifecycle import ACTIONS, STAGES
+from oncobank.cli.common import (
+    DbOption,
+    JsonOption,
+    UserOption,
+    check_lang,
+    console,
+    current_user,
+    emit_json,
+    friendly,
+    open_store,
+)
 
 app = typer.Typer(help="Testing and monitoring of diagnostic AI services (seven stages).", no_args_is_help=True)
 task_app = typer.Typer(help="Clinical tasks and their pass thresholds.", no_args_is_help=True)
@@ -27,13 +39,27 @@ app.add_typer(clinical_app, name="clinical")
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(sr_app, name="sr")
 
+ServiceArg = Annotated[str, typer.Argument(help="Code of the AI service, e.g. sim-drifting.")]
+VersionArg = Annotated[str, typer.Argument(help="Version of the service, e.g. 1.0.")]
 OnOpt = Annotated[str | None, typer.Option("--on", help="Date of the step, YYYY-MM-DD (default: today).")]
+LangOpt = Annotated[str, typer.Option("--lang", help="Label language: en or ru.", callback=check_lang)]
+ResultsOpt = Annotated[Path, typer.Option(
+    "--results", help="Per-study results: CSV, XLSX, JSON or Parquet, or result SRs (a .dcm file or a folder).")]
+PeriodOpt = Annotated[str, typer.Option("--period", help="The monitoring period, a calendar month YYYY-MM.")]
+ProtocolOut = Annotated[Path, typer.Option(
+    "--out", help="Where to write the protocol: .html, or .pdf (printed with Chromium).")]
+FormOut = Annotated[Path, typer.Option("--out", help="Where to write the form (.xlsx).")]
+ReviewOpt = Annotated[Path, typer.Option("--review", help="The filled form of the period's sample (.xlsx).")]
+SizeOpt = Annotated[int, typer.Option("--size", help="Studies in the sample.")]
+SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the pseudo-random draw (same seed, same result).")]
+SHARE = "(a share, 0–1)"
+
 
 def _register(db: str | None) -> Any:
+    """The AI register in the store at `db` (an embedded store is created on first use, as every command does)."""
     from oncobank.aieval.register import Register
-    from oncobank.store.db import connect
 
-    return Register(connect(db))
+    return Register(open_store(db, "thyroid").engine)
 
 
 def _day(value: str | None) -> date:
@@ -58,37 +84,64 @@ def _publish(reg: Any, info: Any, kind: str, decision: str, payload: dict[str, A
     return issued.number, issued.state
 
 
+def _step(stage: str, status: str, lang: str) -> str:
+    return f"{label('stage_' + stage, lang)}, {label('status_' + status, lang)}"
+
+
 @task_app.command("set")
 @friendly(FileNotFoundError)
-def task_set(code: str, name_en: Annotated[str, typer.Option("--name-en")],
-             name_ru: Annotated[str, typer.Option("--name-ru")],
-             min_auc: Annotated[float, typer.Option("--min-auc", help="0.81 or 0.91 by task.")] = 0.81,
-             max_minutes: Annotated[float, typer.Option("--max-minutes")] = 6.5,
-             min_processed: Annotated[float, typer.Option("--min-processed")] = 0.90,
-             max_defect_rate: Annotated[float, typer.Option("--max-defect-rate")] = 0.10,
-             min_feedback: Annotated[float, typer.Option("--min-feedback")] = 0.05,
-             clinical_max_errors: Annotated[float, typer.Option("--clinical-max-errors")] = 0.25,
-             clinical_max_discordant: Annotated[float, typer.Option("--clinical-max-discordant")] = 0.35,
-             db: DbOption = None) -> None:
-    """Create a clinical task or change its thresholds."""
+def task_set(code: Annotated[str, typer.Argument(help="Code of the clinical task, e.g. nodules.")],
+             name_en: Annotated[str, typer.Option("--name-en", help="Name of the task in English.")],
+             name_ru: Annotated[str, typer.Option("--name-ru", help="Name of the task in Russian.")],
+             min_auc: Annotated[float, typer.Option(
+                 "--min-auc", help="Calibration: minimum AUC, 0.81 (0.91 for tasks that demand it).")] = 0.81,
+             max_minutes: Annotated[float, typer.Option(
+                 "--max-minutes", help="Maximum processing time per study, minutes.")] = 6.5,
+             min_processed: Annotated[float, typer.Option(
+                 "--min-processed", help=f"Calibration: minimum share of studies processed {SHARE}.")] = 0.90,
+             max_defect_rate: Annotated[float, typer.Option(
+                 "--max-defect-rate",
+                 help=f"Technological monitoring: a larger estimated share with defects suspends {SHARE}.")] = 0.10,
+             min_feedback: Annotated[float, typer.Option(
+                 "--min-feedback", help=f"Feedback must cover at least this share of processed studies {SHARE}.")
+             ] = 0.05,
+             clinical_max_errors: Annotated[float, typer.Option(
+                 "--clinical-max-errors",
+                 help=f"Clinical monitoring: a larger share of false conclusions suspends {SHARE}.")] = 0.25,
+             clinical_max_discordant: Annotated[float, typer.Option(
+                 "--clinical-max-discordant",
+                 help=f"Clinical monitoring: a larger share not in full compliance asks for changes {SHARE}.")
+             ] = 0.35,
+             lang: LangOpt = "en", db: DbOption = None) -> None:
+    """Create a clinical task or change its thresholds (options not given take their defaults)."""
     from oncobank.aieval.thresholds import Thresholds
 
     limits = Thresholds(min_auc=min_auc, max_minutes=max_minutes, min_processed=min_processed,
                         max_defect_rate=max_defect_rate, min_feedback=min_feedback,
                         clinical_max_errors=clinical_max_errors, clinical_max_discordant=clinical_max_discordant)
     _register(db).set_task(code, name_en, name_ru, limits)
-    console.print(f"Task {code}: {limits.model_dump()}", highlight=False)
+    table = Table(title=f"{label('task_thresholds', lang)}: {name_ru if lang == 'ru' else name_en}")
+    table.add_column(label("threshold", lang))
+    table.add_column(label("value", lang), justify="right", no_wrap=True)
+    for row in limits.rows(lang):
+        table.add_row(*row)
+    console.print(table)
 
 
 @service_app.command("add")
 @friendly(FileNotFoundError)
-def service_add(code: str, name: Annotated[str, typer.Option("--name")],
-                supplier: Annotated[str, typer.Option("--supplier")],
-                developer: Annotated[str, typer.Option("--developer")],
-                modality: Annotated[str, typer.Option("--modality")],
-                region: Annotated[str, typer.Option("--region")],
-                patient_group: Annotated[str, typer.Option("--patient-group")],
-                task: Annotated[str, typer.Option("--task")], db: DbOption = None) -> None:
+def service_add(code: Annotated[str, typer.Argument(help="Code of the new service, e.g. sim-drifting.")],
+                name: Annotated[str, typer.Option("--name", help="Name of the service as its supplier calls it.")],
+                supplier: Annotated[str, typer.Option("--supplier", help="Who supplies the service.")],
+                developer: Annotated[str, typer.Option("--developer", help="Who developed it.")],
+                modality: Annotated[str, typer.Option(
+                    "--modality", help=f"DICOM modality code: {', '.join(codes('modality'))}.")],
+                region: Annotated[str, typer.Option(
+                    "--region", help=f"Anatomical region: {', '.join(codes('region'))}.")],
+                patient_group: Annotated[str, typer.Option(
+                    "--patient-group", help=f"Patient group: {', '.join(codes('group'))}.")],
+                task: Annotated[str, typer.Option("--task", help="Code of its clinical task (see 'ai task set').")],
+                db: DbOption = None) -> None:
     """Register an AI service."""
     _register(db).add_service(code, name, supplier=supplier, developer=developer, modality=modality, region=region,
                               patient_group=patient_group, task=task)
@@ -97,7 +150,7 @@ def service_add(code: str, name: Annotated[str, typer.Option("--name")],
 
 @service_app.command("version")
 @friendly(FileNotFoundError)
-def service_version(service: str, version: str,
+def service_version(service: ServiceArg, version: Annotated[str, typer.Argument(help="The new version, e.g. 1.0.")],
                     declared: Annotated[list[str] | None, typer.Option(
                         "--declared", help="Declared metric, e.g. auc=0.92 (repeat).")] = None,
                     on: OnOpt = None, db: DbOption = None) -> None:
@@ -114,28 +167,36 @@ def service_version(service: str, version: str,
 
 @app.command("list")
 @friendly(FileNotFoundError)
-def list_versions(db: DbOption = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def list_versions(db: DbOption = None, as_json: JsonOption = False, lang: LangOpt = "en") -> None:
     """Every service version with its stage and status."""
     rows = _register(db).versions()
     if as_json:
         emit_json(rows)
         return
-    table = Table(title="AI services")
-    for col in ("code", "name", "version", "stage", "status"):
-        table.add_column(col)
+    if not rows:
+        console.print(label("no_services", lang), highlight=False, markup=False, soft_wrap=True)
+        return
+    table = Table(title=label("services", lang))
+    for key in ("code", "name", "version", "stage", "status"):
+        table.add_column(label(key, lang))
     for r in rows:
-        table.add_row(r["code"], r["name"], r["version"], r["stage"], r["status"])
+        table.add_row(r["code"], r["name"], r["version"], label(f"stage_{r['stage']}", lang),
+                      label(f"status_{r['status']}", lang))
     console.print(table)
 
 
 @app.command("record")
 @friendly(FileNotFoundError)
-def record(service: str, version: str, action: Annotated[str, typer.Option("--action", help="pass|fail|remark|change")],
-           stage: Annotated[str, typer.Option("--stage")], reason: Annotated[str, typer.Option("--reason")],
-           critical: Annotated[bool, typer.Option("--critical")] = False,
+def record(service: ServiceArg, version: VersionArg,
+           action: Annotated[str, typer.Option("--action", help=f"What happened: {', '.join(ACTIONS)}.")],
+           stage: Annotated[str, typer.Option("--stage", help=f"Stage of the step: {', '.join(STAGES)}.")],
+           reason: Annotated[str, typer.Option("--reason", help="Why: the outcome, the remark or what changed.")],
+           critical: Annotated[bool, typer.Option(
+               "--critical", help="The failure is a critical nonconformity (it suspends the version).")] = False,
            touches_core: Annotated[bool, typer.Option(
                "--touches-core", help="The change touches declared functions, architecture or accuracy.")] = False,
-           protocol: Annotated[str | None, typer.Option("--protocol")] = None,
+           protocol: Annotated[str | None, typer.Option(
+               "--protocol", help="Number of the protocol the step rests on, e.g. FT-2026-0001.")] = None,
            on: OnOpt = None, user: UserOption = None, db: DbOption = None) -> None:
     """Record a step (a result, a remark or a software change); the lifecycle rules are enforced."""
     from oncobank.aieval.lifecycle import Event
@@ -149,27 +210,36 @@ def record(service: str, version: str, action: Annotated[str, typer.Option("--ac
 
 @app.command("history")
 @friendly(FileNotFoundError)
-def history(service: str, version: str, db: DbOption = None,
-            as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def history(service: ServiceArg, version: VersionArg, db: DbOption = None, as_json: JsonOption = False,
+            lang: LangOpt = "en") -> None:
     """The full stage history of a version, with dates, reasons and protocols."""
     reg = _register(db)
     rows = reg.history(reg.version_id(service, version))
     if as_json:
         emit_json(rows)
         return
-    table = Table(title=f"{service} {version}")
-    for col in ("seq", "on", "action", "stage", "critical", "reason", "protocol", "stage_after", "status_after"):
-        table.add_column(col)
+    if not rows:
+        console.print(label("no_history", lang), highlight=False, markup=False, soft_wrap=True)
+        return
+    table = Table(title=f"{label('history', lang)}: {service} {version}", show_lines=True)
+    for key in ("number", "date_by", "step_reason", "protocol", "after"):
+        table.add_column(label(key, lang), no_wrap=key in ("number", "protocol"))
     for r in rows:
-        table.add_row(*(str(r[c]) if r[c] is not None else "" for c in (
-            "seq", "on", "action", "stage", "critical", "reason", "protocol", "stage_after", "status_after")))
+        step = f"{label('action_' + r['action'], lang)}: {label('stage_' + r['stage'], lang)}"
+        if r["critical"]:
+            step += f" ({label('is_critical', lang).lower()})"
+        table.add_row(str(r["seq"]), f"{r['on']}\n{r['recorded_by']}", f"{step}\n{r['reason']}", r["protocol"] or "",
+                      _step(r["stage_after"], r["status_after"], lang))
     console.print(table)
 
 
 @app.command("simulate")
 @friendly(FileNotFoundError)
-def simulate(out: Annotated[Path, typer.Option("--out")], months: int = 6,
-             per_month: Annotated[int, typer.Option("--per-month")] = 2000, seed: int = 1,
+def simulate(out: Annotated[Path, typer.Option("--out", help="Folder to write the simulation into.")],
+             months: Annotated[int, typer.Option("--months", help="Months of monitoring results per service.")] = 6,
+             per_month: Annotated[int, typer.Option("--per-month", help="Studies sent per service and month.")
+                                  ] = 2000,
+             seed: Annotated[int, typer.Option("--seed", help="Seed of the simulation (same seed, same files).")] = 1,
              sr: Annotated[int, typer.Option("--sr", help="Also write this many result SRs per service.")] = 0
              ) -> None:
     """Simulated services (good, drifting, slow, failing): calibration sets, months of results, feedback."""
@@ -182,9 +252,13 @@ def simulate(out: Annotated[Path, typer.Option("--out")], months: int = 6,
 
 @app.command("calibrate")
 @friendly(FileNotFoundError)
-def calibrate(service: str, version: str, results: Annotated[Path, typer.Option("--results")],
-              truth: Annotated[Path, typer.Option("--truth")], out: Annotated[Path, typer.Option("--out")],
-              on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
+def calibrate(service: ServiceArg, version: VersionArg,
+              results: Annotated[Path, typer.Option(
+                  "--results", help="Results on the calibration set: per-study rows or result SRs.")],
+              truth: Annotated[Path, typer.Option(
+                  "--truth", help="Expert truth of the calibration set: study_uid and truth (1/0).")],
+              out: ProtocolOut, on: OnOpt = None, lang: LangOpt = "en", user: UserOption = None,
+              db: DbOption = None) -> None:
     """Calibration test: compute, store a numbered protocol, write it (.html or .pdf), record pass or fail."""
     from oncobank.aieval.calibration import calibrate as compute
     from oncobank.aieval.lifecycle import Event
@@ -195,21 +269,21 @@ def calibrate(service: str, version: str, results: Annotated[Path, typer.Option(
     info = reg.info(vid)
     result = compute(read_results(results), read_truth(truth), info.declared, info.thresholds)
     payload = result.to_dict()
-    day = _day(on)
-    failed = [c.name for c in result.checks if not c.passed]
-    reason = "calibration criteria met" if result.passed else "criteria not met: " + ", ".join(failed)
-    event = Event(day, "pass" if result.passed else "fail", "calibration", reason, critical=not result.passed)
-    number, state = _publish(reg, info, "calibration", payload["decision"], payload, "calibration.html.j2",
-                             {"r": {**payload, "checks": result.checks}}, out, lang, event.on, event=event, user=user)
-    console.print(f"Protocol {number}: {payload['decision']} (AUC {result.auc['estimate']:.3f}) → {out}; "
+    failed = ", ".join(label(c.name, lang) for c in result.checks if not c.passed)
+    reason = label("why_calibration_met", lang) if result.passed else label(
+        "why_calibration_not_met", lang).format(failed=failed)
+    event = Event(_day(on), "pass" if result.passed else "fail", "calibration", reason, critical=not result.passed)
+    protocol, state = _publish(reg, info, "calibration", payload["decision"], payload, "calibration.html.j2",
+                               {"r": {**payload, "checks": result.checks}}, out, lang, event.on, event=event,
+                               user=user)
+    console.print(f"Protocol {protocol}: {payload['decision']} (AUC {result.auc['estimate']:.3f}) → {out}; "
                   f"stage {state.stage}, status {state.status}", highlight=False)
 
 
 @tech_app.command("sample")
 @friendly(FileNotFoundError)
-def tech_sample(results: Annotated[Path, typer.Option("--results")], period: Annotated[str, typer.Option("--period")],
-                out: Annotated[Path, typer.Option("--out")], size: int = 80, seed: int = 1,
-                lang: LangOption = "en") -> None:
+def tech_sample(results: ResultsOpt, period: PeriodOpt, out: FormOut, size: SizeOpt = 80, seed: SeedOpt = 1,
+                lang: LangOpt = "en") -> None:
     """Draw the reproducible stratified sample of a period and write the reviewer's XLSX form."""
     _draw_sample(results, period, out, size, seed, "technological", lang)
 
@@ -227,12 +301,11 @@ def _draw_sample(results: Path, period: str, out: Path, size: int, seed: int, ki
 
 @tech_app.command("report")
 @friendly(FileNotFoundError)
-def tech_report(service: str, version: str, results: Annotated[Path, typer.Option("--results")],
-                period: Annotated[str, typer.Option("--period")], review: Annotated[Path, typer.Option("--review")],
-                out: Annotated[Path, typer.Option("--out")],
+def tech_report(service: ServiceArg, version: VersionArg, results: ResultsOpt, period: PeriodOpt,
+                review: ReviewOpt, out: ProtocolOut,
                 chart: Annotated[Path | None, typer.Option("--chart", help="Trend chart (.png/.svg) of past reports.")
                                  ] = None,
-                on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
+                on: OnOpt = None, lang: LangOpt = "en", user: UserOption = None, db: DbOption = None) -> None:
     """The period's technological monitoring report; more than 10 % defects suspends the version."""
     from oncobank.aieval.lifecycle import Event
     from oncobank.aieval.render import staged
@@ -248,17 +321,16 @@ def tech_report(service: str, version: str, results: Annotated[Path, typer.Optio
     if period not in by_period:
         raise ValueError(f"no studies sent in period {period}; the file has {', '.join(by_period) or 'none'}")
     report = build(by_period[period], read_form(review, "technological"), info.thresholds)
-    day = _day(on)
-    rate = f"{period}: {100 * report.defect_rate:.1f} % defective"
-    event = (Event(day, "fail", "technological_monitoring", rate, critical=True) if report.suspended
-             else Event(day, "pass", "technological_monitoring", rate))
+    reason = label("why_technological", lang).format(period=period, rate=percent(report.defect_rate, 1, lang))
+    event = Event(_day(on), "fail" if report.suspended else "pass", "technological_monitoring", reason,
+                  critical=report.suspended)
     with staged(*([chart] if chart is not None else [])) as drawn:
         chart_uri = _trend(reg, vid, report, drawn[0], lang) if drawn else None
-        number, state = _publish(reg, info, "technological_monitoring", report.decision, report.to_dict(),
-                                 "technological.html.j2", {"rows": report.rows(lang), "report": report,
-                                                           "chart": chart_uri}, out, lang, event.on, event=event,
-                                 user=user, period=period)
-    console.print(f"Report {number}: {report.decision} ({100 * report.defect_rate:.1f} % defective) → {out}; "
+        protocol, state = _publish(reg, info, "technological_monitoring", report.decision, report.to_dict(),
+                                   "technological.html.j2", {"rows": report.rows(lang), "report": report,
+                                                             "chart": chart_uri}, out, lang, event.on, event=event,
+                                   user=user, period=period)
+    console.print(f"Report {protocol}: {report.decision} ({100 * report.defect_rate:.1f} % defective) → {out}; "
                   f"stage {state.stage}, status {state.status}", highlight=False)
 
 
@@ -280,18 +352,17 @@ def _trend(reg: Any, vid: int, report: Any, path: Path, lang: str) -> str:
 
 @clinical_app.command("sample")
 @friendly(FileNotFoundError)
-def clinical_sample(results: Annotated[Path, typer.Option("--results")],
-                    period: Annotated[str, typer.Option("--period")], out: Annotated[Path, typer.Option("--out")],
-                    size: int = 80, seed: int = 1, lang: LangOption = "en") -> None:
+def clinical_sample(results: ResultsOpt, period: PeriodOpt, out: FormOut, size: SizeOpt = 80, seed: SeedOpt = 1,
+                    lang: LangOpt = "en") -> None:
     """Draw the reproducible stratified sample of a period and write the expert's XLSX rating form."""
     _draw_sample(results, period, out, size, seed, "clinical", lang)
 
 
 @clinical_app.command("report")
 @friendly(FileNotFoundError)
-def clinical_report(service: str, version: str, period: Annotated[str, typer.Option("--period")],
-                    review: Annotated[Path, typer.Option("--review")], out: Annotated[Path, typer.Option("--out")],
-                    on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
+def clinical_report(service: ServiceArg, version: VersionArg, period: PeriodOpt, review: ReviewOpt,
+                    out: ProtocolOut, on: OnOpt = None, lang: LangOpt = "en", user: UserOption = None,
+                    db: DbOption = None) -> None:
     """The period's clinical monitoring report: continue, changes needed (a remark) or suspend (critical)."""
     from oncobank.aieval.clinmon import clinical_report as build
     from oncobank.aieval.lifecycle import Event
@@ -300,25 +371,28 @@ def clinical_report(service: str, version: str, period: Annotated[str, typer.Opt
     reg = _register(db)
     info = reg.info(reg.version_id(service, version))
     report = build(period, read_form(review, "clinical"), info.thresholds)
-    reason = (f"{period}: {report.errors} of {report.sample_size} false conclusions, {report.discordant} not in "
-              "full compliance")
+    reason = label("why_clinical", lang).format(period=period, errors=report.errors, sample=report.sample_size,
+                                                discordant=report.discordant)
     action = {"continue": "pass", "changes": "remark", "suspend": "fail"}[report.decision]
     event = Event(_day(on), action, "clinical_monitoring", reason, critical=report.decision == "suspend")
     shares = [("clinical_errors", report.errors, report.error_share, report.max_errors),
               ("clinical_discordant", report.discordant, report.discordant_share, report.max_discordant)]
-    number, state = _publish(reg, info, "clinical_monitoring", report.decision, report.to_dict(),
-                             "clinical.html.j2", {"report": report, "rows": report.rows(lang), "shares": shares},
-                             out, lang, event.on, event=event, user=user, period=period)
-    console.print(f"Report {number}: {report.decision} ({report.errors} false, {report.discordant} discordant of "
+    protocol, state = _publish(reg, info, "clinical_monitoring", report.decision, report.to_dict(),
+                               "clinical.html.j2", {"report": report, "rows": report.rows(lang), "shares": shares},
+                               out, lang, event.on, event=event, user=user, period=period)
+    console.print(f"Report {protocol}: {report.decision} ({report.errors} false, {report.discordant} discordant of "
                   f"{report.sample_size}) → {out}; stage {state.stage}, status {state.status}", highlight=False)
 
 
 @feedback_app.command("report")
 @friendly(FileNotFoundError)
-def feedback_report(service: str, version: str, results: Annotated[Path, typer.Option("--results")],
-                    feedback: Annotated[Path, typer.Option("--feedback", help="CSV, XLSX, JSON or Parquet.")],
-                    period: Annotated[str, typer.Option("--period")], out: Annotated[Path, typer.Option("--out")],
-                    on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
+def feedback_report(service: ServiceArg, version: VersionArg,
+                    results: Annotated[Path, typer.Option(
+                        "--results", help="Per-study results (which of the period's studies were processed).")],
+                    feedback: Annotated[Path, typer.Option(
+                        "--feedback", help="Radiologists' feedback entries: CSV, XLSX, JSON or Parquet.")],
+                    period: PeriodOpt, out: ProtocolOut, on: OnOpt = None, lang: LangOpt = "en",
+                    user: UserOption = None, db: DbOption = None) -> None:
     """The period's feedback report; coverage below 5 % of processed studies is recorded as a remark."""
     from oncobank.aieval.feedback import feedback_report as build
     from oncobank.aieval.feedback import read_feedback
@@ -332,24 +406,25 @@ def feedback_report(service: str, version: str, results: Annotated[Path, typer.O
     if processed.empty:
         raise ValueError(f"no processed studies sent in period {period}")
     report = build(period, processed, read_feedback(feedback), info.thresholds)
-    reason = (f"{period}: feedback on {100 * report.coverage:.1f} % of processed studies (required "
-              f"{100 * report.min_coverage:g} %), agreement {100 * report.agreement.estimate:.1f} %")
+    reason = label("why_feedback", lang).format(
+        period=period, coverage=percent(report.coverage, 1, lang), required=percent(report.min_coverage, 0, lang),
+        agreement=percent(report.agreement.estimate, 1, lang))
     event = Event(_day(on), "remark" if report.short else "pass", "feedback", reason)
-    number, state = _publish(reg, info, "feedback", report.decision, report.to_dict(), "feedback.html.j2",
-                             {"report": report}, out, lang, event.on, event=event, user=user, period=period)
+    protocol, state = _publish(reg, info, "feedback", report.decision, report.to_dict(), "feedback.html.j2",
+                               {"report": report}, out, lang, event.on, event=event, user=user, period=period)
     flag = " — coverage short" if report.short else ""
-    console.print(f"Report {number}: coverage {100 * report.coverage:.1f} %{flag}, agreement "
+    console.print(f"Report {protocol}: coverage {100 * report.coverage:.1f} %{flag}, agreement "
                   f"{100 * report.agreement.estimate:.1f} % → {out}; stage {state.stage}, status {state.status}",
                   highlight=False)
 
 
 @functional_app.command("form")
 @friendly(FileNotFoundError)
-def functional_form(out: Annotated[Path, typer.Option("--out")],
+def functional_form(out: Annotated[Path, typer.Option("--out", help="Where to write the checklist (.xlsx).")],
                     study: Annotated[list[str] | None, typer.Option("--study", help="Study UID (repeat).")] = None,
                     sr: Annotated[Path | None, typer.Option("--sr", help="Result SRs: their studies, checks.")] = None,
                     studies: Annotated[int, typer.Option("--studies", help="How many SR studies to take.")] = 5,
-                    lang: LangOption = "en") -> None:
+                    lang: LangOpt = "en") -> None:
     """Write the checklist (criteria × studies); with --sr the SR criteria are filled from the reports."""
     from oncobank.aieval.functional import sr_checks, write_checklist
     from oncobank.aieval.sr_read import read_sr, sr_files
@@ -369,12 +444,16 @@ def functional_form(out: Annotated[Path, typer.Option("--out")],
 
 @functional_app.command("report")
 @friendly(FileNotFoundError)
-def functional_report(service: str, version: str, checklist: Annotated[Path, typer.Option("--checklist")],
-                      out: Annotated[Path, typer.Option("--out")],
-                      technical_expert: Annotated[str, typer.Option("--technical-expert")],
-                      medical_expert: Annotated[str, typer.Option("--medical-expert")],
-                      medical_years: Annotated[float, typer.Option("--medical-expert-years")],
-                      on: OnOpt = None, lang: LangOption = "en", user: UserOption = None,
+def functional_report(service: ServiceArg, version: VersionArg,
+                      checklist: Annotated[Path, typer.Option("--checklist", help="The filled checklist (.xlsx).")],
+                      out: ProtocolOut,
+                      technical_expert: Annotated[str, typer.Option(
+                          "--technical-expert", help="Name of the technical specialist.")],
+                      medical_expert: Annotated[str, typer.Option(
+                          "--medical-expert", help="Name of the medical expert.")],
+                      medical_years: Annotated[float, typer.Option(
+                          "--medical-expert-years", help="The medical expert's years of practice (more than 5).")],
+                      on: OnOpt = None, lang: LangOpt = "en", user: UserOption = None,
                       db: DbOption = None) -> None:
     """The functional testing protocol; a critical nonconformity fails the test (and suspends the version)."""
     from oncobank.aieval.functional import CRITERIA, check_experts, read_checklist
@@ -385,15 +464,16 @@ def functional_report(service: str, version: str, checklist: Annotated[Path, typ
     info = reg.info(reg.version_id(service, version))
     result = read_checklist(checklist, info.thresholds.functional_studies)
     critical = sum(n.critical for n in result.nonconformities)
-    reason = (f"{len(result.studies)} studies: {critical} critical and "
-              f"{len(result.nonconformities) - critical} non-critical nonconformities")
-    event = Event(_day(on), result.decision, "functional", reason, critical=not result.passed)
+    other = len(result.nonconformities) - critical
+    event = Event(_day(on), result.decision, "functional", label("why_functional", lang).format(
+        studies=len(result.studies), critical=critical, other=other), critical=not result.passed)
     experts = {"technical": technical_expert, "medical": medical_expert, "medical_years": medical_years}
-    number, state = _publish(reg, info, "functional", result.decision, {**result.to_dict(), "experts": experts},
-                             "functional.html.j2", {"r": result, "criteria": CRITERIA, "experts": experts}, out,
-                             lang, event.on, event=event, user=user)
-    console.print(f"Protocol {number}: {result.decision} ({reason}) → {out}; stage {state.stage}, status "
-                  f"{state.status}", highlight=False)
+    protocol, state = _publish(reg, info, "functional", result.decision, {**result.to_dict(), "experts": experts},
+                               "functional.html.j2", {"r": result, "criteria": CRITERIA, "experts": experts}, out,
+                               lang, event.on, event=event, user=user)
+    console.print(f"Protocol {protocol}: {result.decision} ({len(result.studies)} studies: {critical} critical and "
+                  f"{other} non-critical nonconformities) → {out}; stage {state.stage}, status {state.status}",
+                  highlight=False)
 
 
 @sr_app.command("import")
@@ -415,11 +495,14 @@ def sr_import(source: Annotated[Path, typer.Argument(help="An SR file or a folde
 
 @app.command("impact")
 @friendly(FileNotFoundError)
-def impact(service: str, version: str, data: Annotated[Path, typer.Option("--data")],
-           out: Annotated[Path, typer.Option("--out")],
+def impact(service: ServiceArg, version: VersionArg,
+           data: Annotated[Path, typer.Option(
+               "--data", help="Studies read with and without AI: with_ai, category, period or read_at, optional "
+                              "service (CSV, XLSX, JSON or Parquet).")],
+           out: ProtocolOut,
            event: Annotated[str | None, typer.Option("--event", help="Event category of a 2-category result.")
                             ] = None,
-           on: OnOpt = None, lang: LangOption = "en", db: DbOption = None) -> None:
+           on: OnOpt = None, lang: LangOpt = "en", db: DbOption = None) -> None:
     """Distribution of a categorical result with vs without AI, per period: chi-square, Cramér's V, OR, RD."""
     from oncobank.aieval.impact import impact as compare
     from oncobank.aieval.impact import read_impact
@@ -433,21 +516,21 @@ def impact(service: str, version: str, data: Annotated[Path, typer.Option("--dat
             raise ValueError(f"{data.name} has no rows of service {service!r}")
     results = compare(frame, event)
     payload = {"service": service, "results": [r.to_dict() for r in results]}
-    number, _ = _publish(reg, info, "impact", "report", payload, "impact.html.j2", {"results": results}, out, lang,
-                         _day(on))
+    protocol, _ = _publish(reg, info, "impact", "report", payload, "impact.html.j2", {"results": results}, out,
+                           lang, _day(on))
     for r in results:
-        p = "—" if r.p_value is None else f"{r.p_value:.3g}"
-        v = "—" if r.cramers_v is None else f"{r.cramers_v:.3f}"
-        console.print(f"{r.period}: with AI {sum(r.with_ai)}, without {sum(r.without_ai)}, p {p}, V {v}",
-                      highlight=False)
-    console.print(f"Report {number} → {out}", highlight=False)
+        console.print(f"{r.period}: with AI {sum(r.with_ai)}, without {sum(r.without_ai)}, "
+                      f"p {number(r.p_value, None)}, V {number(r.cramers_v)}", highlight=False)
+    console.print(f"Report {protocol} → {out}", highlight=False)
 
 
 @app.command("simulate-review")
 @friendly(FileNotFoundError)
 def simulate_review(form: Annotated[Path, typer.Argument(help="A technological, clinical or functional form.")],
                     sim: Annotated[Path, typer.Option("--sim", help="The simulated service's folder.")],
-                    seed: int = 1) -> None:
+                    seed: Annotated[int, typer.Option(
+                        "--seed", help="Seed of the simulated reviewer's ratings (same seed, same ratings).")] = 1
+                    ) -> None:
     """Fill a reviewer form as the simulated reviewer of a simulated service would (for trying the workflow)."""
     from oncobank.aieval.simreview import fill_form
 
