@@ -130,3 +130,24 @@ def test_unreadable_file_is_reported(tmp_path: Path) -> None:
     result = runner.invoke(app, ["table1", str(tmp_path / "nope.csv"), "--by", "x"])
     assert result.exit_code == 1
     assert "no such file" in result.output
+
+
+def test_tables_in_russian_are_russian(tmp_path: Path, lung: pd.DataFrame) -> None:
+    """Every statistics table a Russian reader gets: Russian words, decimal commas; codes, symbols and the data's
+    own column names stay as they are."""
+    from tests.russian import problems
+
+    path = tmp_path / "lung.csv"
+    lung.assign(score=lung["age"] / 10, truth=(lung["status"] == 1).astype(int)).to_csv(path, index=False)
+    runs = [
+        ["survival", str(path), "--time", "time", "--event", "status", "--group", "sex", "--covariate", "age",
+         "--covariate", "sex"],
+        ["roc", str(path), "--truth", "truth", "--score", "score", "--compare", "age"],
+        ["accuracy", "--tp", "8", "--fn", "2", "--fp", "1", "--tn", "9", "--prevalence", "0.1"],
+        ["table1", str(path), "--by", "sex", "--variable", "age"],
+    ]
+    symbols = {"chi", "C", "df", "p", "z", "AUC", "DeLong", "Cox", "Efron", "rho", "J", "age", "sex", "score", "truth"}
+    for args in runs:
+        result = runner.invoke(app, [*args, "--lang", "ru"])
+        assert result.exit_code == 0, (args[0], result.output)
+        assert problems(result.output, symbols) == [], args[0]

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from oncobank.cli.common import JsonOption, LangOption, emit_json, friendly
+from oncobank.numbers import number
 from oncobank.stats.labels import Lang, label
 from oncobank.stats.methods import CI_METHODS
 
@@ -50,11 +51,11 @@ def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> 
     Console().print(table)
 
 
-def _fmt(e: Estimate, digits: int = 3) -> tuple[str, str]:
+def _fmt(e: Estimate, lang: Lang, digits: int = 3) -> tuple[str, str]:
     if not math.isfinite(e.estimate):
         return "—", "—"
-    high = f"{e.ci_high:.{digits}f}" if math.isfinite(e.ci_high) else "∞"
-    return f"{e.estimate:.{digits}f}", f"{e.ci_low:.{digits}f}–{high}"
+    spec = f".{digits}f"
+    return number(e.estimate, lang, spec), f"{number(e.ci_low, lang, spec)}–{number(e.ci_high, lang, spec)}"
 
 
 def _like(value: str | None, column: pd.Series) -> object:
@@ -82,7 +83,8 @@ def _load(file: Path, columns: Sequence[str]) -> pd.DataFrame:
 def _print_accuracy(result: AccuracyResult, lang: Lang, title: str) -> None:
     from oncobank.stats.accuracy import METRICS
 
-    rows = [[label(key, lang), *_fmt(result.metric(key), 1 if key.endswith("_percent") else 3)] for key in METRICS]
+    rows = [[label(key, lang), *_fmt(result.metric(key), lang, 1 if key.endswith("_percent") else 3)]
+            for key in METRICS]
     _table(title, [label("metric", lang), label("estimate", lang), label("ci", lang)], rows)
 
 
@@ -106,9 +108,10 @@ def accuracy(
     if as_json:
         emit_json(result.to_dict())
         return
-    title = f"TP={tp} FN={fn} FP={fp} TN={tn}"
+    counts = zip(("tp", "fn", "fp", "tn"), (tp, fn, fp, tn), strict=True)
+    title = " ".join(f"{label(key, _lang(lang))}={n}" for key, n in counts)
     if prevalence is not None:
-        title += f", {label('prevalence', _lang(lang)).lower()} {prevalence:g}"
+        title += f", {label('prevalence', _lang(lang)).lower()} {number(prevalence, lang)}"
     _print_accuracy(result, _lang(lang), title)
 
 
@@ -144,15 +147,18 @@ def roc(
         emit_json(payload)
         return
     lg = _lang(lang)
-    est, ci = _fmt(result.auc)
+    est, ci = _fmt(result.auc, lg)
     typer.echo(f"{label('auc', lg)} = {est} ({label('ci', lg)} {ci}), "
                f"n+ = {result.n_positive}, n− = {result.n_negative}")
-    rows = [[label(k, lg), f"{t.threshold:g}", f"{t.sensitivity:.3f}", f"{t.specificity:.3f}", f"{t.ppv:.3f}",
-             f"{t.npv:.3f}", f"{t.youden:.3f}"] for k, t in result.optimal.items()]
-    _table(label("threshold", lg), ["", label("threshold", lg), "Se", "Sp", "PPV", "NPV", "J"], rows)
+    rows = [[label(k, lg), number(t.threshold, lg),
+             *(number(x, lg, ".3f") for x in (t.sensitivity, t.specificity, t.ppv, t.npv, t.youden))]
+            for k, t in result.optimal.items()]
+    short = [label(k, lg) for k in ("se_short", "sp_short", "ppv_short", "npv_short")]
+    _table(label("threshold", lg), ["", label("threshold", lg), *short, "J"], rows)
     if comparison is not None:
-        typer.echo(f"DeLong: AUC {score} = {comparison.auc_a:.3f}, {compare} = {comparison.auc_b:.3f}, "
-                   f"z = {comparison.z:.3f}, p = {comparison.p_value:.4g}")
+        typer.echo(f"DeLong: AUC {score} = {number(comparison.auc_a, lg, '.3f')}, "
+                   f"{compare} = {number(comparison.auc_b, lg, '.3f')}, "
+                   f"z = {number(comparison.z, lg, '.3f')}, p = {number(comparison.p_value, lg, '.4g')}")
 
 
 @app.command()
@@ -185,25 +191,28 @@ def survival(
     lg = _lang(lang)
     rows = []
     for c in km.curves:
-        med, ci = _fmt(c.median, 1)
+        med, ci = _fmt(c.median, lg, 1)
         rows.append([label("all", lg) if c.group == "all" else c.group, str(c.n), str(c.events), med, ci])
     _table(label("survival", lg), [label("group", lg), label("n", lg), label("events", lg), label("median", lg),
                                    label("ci", lg)], rows)
     if km.logrank is not None:
         lr = km.logrank
-        typer.echo(f"{label('logrank', lg)}: chi² = {lr.chisq:.3f}, df = {lr.df}, p = {lr.p_value:.4g}")
+        typer.echo(f"{label('logrank', lg)}: chi² = {number(lr.chisq, lg, '.3f')}, df = {lr.df}, "
+                   f"p = {number(lr.p_value, lg, '.4g')}")
     if cox is not None:
-        rows = [[t.name, f"{t.coef:.4f}", f"{t.se:.4f}", *_fmt(t.hazard_ratio), f"{t.p_value:.4g}"] for t in cox.terms]
+        rows = [[t.name, number(t.coef, lg, ".4f"), number(t.se, lg, ".4f"), *_fmt(t.hazard_ratio, lg),
+                 number(t.p_value, lg, ".4g")] for t in cox.terms]
         _table(f"Cox (Efron), n = {cox.n}, {label('events', lg).lower()} = {cox.events}",
                [label("covariate", lg), label("coef", lg), label("se", lg), label("hazard_ratio", lg), label("ci", lg),
                 "p"], rows)
         if cox.concordance is not None:
-            typer.echo(f"{label('concordance', lg)} = {cox.concordance.estimate:.3f} "
-                       f"({label('se', lg)} {cox.concordance.se:.3f})")
+            typer.echo(f"{label('concordance', lg)} = {number(cox.concordance.estimate, lg, '.3f')} "
+                       f"({label('se', lg)} {number(cox.concordance.se, lg, '.3f')})")
         if cox.ph_test is not None:
-            ph_rows = [[r.name, f"{r.rho:.4f}", f"{r.chisq:.4f}", f"{r.p_value:.4g}"] for r in cox.ph_test.rows]
+            ph_rows = [[r.name, number(r.rho, lg, ".4f"), number(r.chisq, lg, ".4f"), number(r.p_value, lg, ".4g")]
+                       for r in cox.ph_test.rows]
             g = cox.ph_test.global_test
-            ph_rows.append(["GLOBAL", "", f"{g.chisq:.4f}", f"{g.p_value:.4g}"])
+            ph_rows.append([label("global", lg), "", number(g.chisq, lg, ".4f"), number(g.p_value, lg, ".4g")])
             _table(label("ph_test", lg), [label("covariate", lg), "rho", "chi²", "p"], ph_rows)
 
 
@@ -264,7 +273,7 @@ def transitions(
         rows = [[names[i], *(str(v) for v in m.counts[i]), str(m.row_totals[i])] for i in range(len(names))]
         _table(f"{label('stage', lg)} {m.stage}", [f"{label('from', lg)} \\ {label('to', lg)}", *names, "n"], rows)
         _print_accuracy(acc, lg, f"{label('stage', lg)} {m.stage}: {acc.table}")
-    rows = [[label(k, lg), *_fmt(v)] for k, v in result.pooled.items()]
+    rows = [[label(k, lg), *_fmt(v, lg)] for k, v in result.pooled.items()]
     _table(label("stage_mean", lg), [label("metric", lg), label("estimate", lg), label("ci", lg)], rows)
 
 
@@ -295,12 +304,13 @@ def forecast(
         emit_json(result.to_dict())
         return
     lg = _lang(lang)
-    rows = [[c.model, f"{c.mape:.3f}" if c.ok else "—", f"{c.mase:.3f}" if c.ok else "—",
-             ("✓ " if c.model == result.chosen else "") + ("ok" if c.ok else (c.error or "failed"))]
+    rows = [[c.model, number(c.mape, lg, ".3f") if c.ok else "—", number(c.mase, lg, ".3f") if c.ok else "—",
+             ("✓ " if c.model == result.chosen else "")
+             + (label("fitted", lg) if c.ok else (c.error or label("not_fitted", lg)))]
             for c in result.candidates]
-    _table(f"{label('model', lg)} ({result.holdout} d)", [label("model", lg), label("mape", lg), label("mase", lg),
-                                                          label("status", lg)], rows)
-    est, ci = _fmt(result.cumulative.scaled(100 / population), 2)
-    total, total_ci = _fmt(result.cumulative, 0)
+    _table(f"{label('model', lg)} ({result.holdout} {label('days_short', lg)})",
+           [label(k, lg) for k in ("model", "mape", "mase", "status")], rows)
+    est, ci = _fmt(result.cumulative.scaled(100 / population), lg, 2)
+    total, total_ci = _fmt(result.cumulative, lg, 0)
     typer.echo(f"{result.fitted_model}: {label('cumulative', lg)} = {total} ({total_ci}); "
                f"{label('prevalence', lg)} = {est}% ({ci}%)")

@@ -15,8 +15,8 @@ from rich.text import Text
 from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldDef
 from oncobank.dictionary.units import display_unit
+from oncobank.numbers import number
 from oncobank.reports.labels import label, label_or
-from oncobank.reports.numbers import number
 from oncobank.store.card import EntryView, PatientCard, VersionView
 from oncobank.store.load import LoadReport
 

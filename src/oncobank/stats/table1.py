@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from oncobank.numbers import number
 from oncobank.stats.data import natural_key, require_columns
 from oncobank.stats.estimate import json_number
 from oncobank.stats.labels import Lang, label
@@ -82,7 +83,7 @@ class TableOne:
         out = [["n", *(str(self.sizes[c]) for c in columns), "", ""]]
         for v in self.variables:
             test = label(v.test, lang) if v.test else ""
-            p = _format_p(v.p_value)
+            p = _format_p(v.p_value, lang)
             if v.kind == "categorical":
                 out.append([f"{v.name}, {label('n_percent', lang)}", *([""] * len(columns)), test, p])
                 for level in v.levels:
@@ -90,16 +91,17 @@ class TableOne:
                     for c in columns:
                         total = sum(v.numbers[c].values())
                         count = v.numbers[c][level]
-                        cells.append(f"{count:g} ({100 * count / total:.{self.digits}f})" if total else "0")
+                        share = number(100 * count / total, lang, f".{self.digits}f") if total else ""
+                        cells.append(f"{count:g} ({share})" if total else "0")
                     out.append([f"  {level}", *cells, "", ""])
             else:
                 d = self.digits
                 out.append([f"{v.name}, {label('mean_sd', lang)}",
-                            *(_pair(v.numbers[c], "mean", "sd", " ± ", d) for c in columns), test, p])
+                            *(_pair(v.numbers[c], "mean", "sd", " ± ", d, lang) for c in columns), test, p])
                 out.append([f"  {label('median_iqr', lang)}",
-                            *(_iqr(v.numbers[c], d) for c in columns), "", ""])
+                            *(_iqr(v.numbers[c], d, lang) for c in columns), "", ""])
                 out.append([f"  {label('min_max', lang)}",
-                            *(_pair(v.numbers[c], "min", "max", "–", d) for c in columns), "", ""])
+                            *(_pair(v.numbers[c], "min", "max", "–", d, lang) for c in columns), "", ""])
             if any(v.missing.values()):
                 out.append([f"  {label('missing', lang)}", *(str(v.missing[c]) for c in columns), "", ""])
         return out
@@ -108,23 +110,24 @@ class TableOne:
         return pd.DataFrame(self.rows(lang), columns=self.header(lang))
 
 
-def _format_p(p: float | None) -> str:
+def _format_p(p: float | None, lang: Lang) -> str:
     if p is None or not math.isfinite(p):
         return ""
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    return f"<{number(0.001, lang)}" if p < 0.001 else number(p, lang, ".3f")
 
 
-def _pair(d: dict[str, float], a: str, b: str, sep: str, digits: int) -> str:
+def _pair(d: dict[str, float], a: str, b: str, sep: str, digits: int, lang: Lang) -> str:
     if not math.isfinite(d.get(a, math.nan)):
         return "—"
-    second = f"{d[b]:.{digits}f}" if math.isfinite(d.get(b, math.nan)) else "—"
-    return f"{d[a]:.{digits}f}{sep}{second}"
+    second = number(d[b], lang, f".{digits}f") if math.isfinite(d.get(b, math.nan)) else "—"
+    return f"{number(d[a], lang, f'.{digits}f')}{sep}{second}"
 
 
-def _iqr(d: dict[str, float], digits: int) -> str:
+def _iqr(d: dict[str, float], digits: int, lang: Lang) -> str:
     if not math.isfinite(d.get("median", math.nan)):
         return "—"
-    return f"{d['median']:.{digits}f} [{d['q1']:.{digits}f}; {d['q3']:.{digits}f}]"
+    spec = f".{digits}f"
+    return f"{number(d['median'], lang, spec)} [{number(d['q1'], lang, spec)}; {number(d['q3'], lang, spec)}]"
 
 
 def _describe(values: np.ndarray) -> dict[str, float]:
