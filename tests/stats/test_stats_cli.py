@@ -135,7 +135,7 @@ def test_unreadable_file_is_reported(tmp_path: Path) -> None:
 def test_tables_in_russian_are_russian(tmp_path: Path, lung: pd.DataFrame) -> None:
     """Every statistics table a Russian reader gets: Russian words, decimal commas; codes, symbols and the data's
     own column names stay as they are."""
-    from tests.russian import problems
+    from russian import problems
 
     path = tmp_path / "lung.csv"
     lung.assign(score=lung["age"] / 10, truth=(lung["status"] == 1).astype(int)).to_csv(path, index=False)
