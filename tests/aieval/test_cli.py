@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,8 @@ def test_walk_through(store_url: str, tmp_path: Path, monkeypatch: pytest.Monkey
     assert [h["status_after"] for h in history][-2:] == ["suspended", "active"]
     table = ok("ai", "history", "sim-drifting", "1.0", *db)  # readable at 80 columns: no value is cut
     assert all(h["protocol"] in table and h["on"] in table for h in history if h["protocol"]) and "…" not in table
+    # the reasons of the steps whose protocols were issued in Russian are shown in English too
+    assert "nonconformities" in table and not re.search("[А-Яа-яЁё]", table)
     engine.dispose()
 
 

@@ -47,7 +47,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "defect_b": ("(b) No result for a sent study", "(б) Нет результата по направленному исследованию"),
     "defect_ce": ("(c)–(e) in the reviewer sample", "(в)–(д) в выборке эксперта"),
     "defect_free": ("Defect-free", "Без дефектов"),
-    "defect_rate": ("Estimated share with defects", "Оценка доли исследований с дефектами"),
+    "defect_rate": ("Estimated share with defects", "Расчётная доля исследований с дефектами"),
     "sample": ("Reviewer sample", "Выборка эксперта"),
     "count": ("Count", "Количество"),
     "percent": ("%", "%"),
@@ -232,7 +232,7 @@ _LABELS: dict[str, tuple[str, str]] = {
                                  "Статистика времени обработки, сравниваемая с максимумом"),
     "threshold_min_processed": ("Minimum share processed", "Минимальная доля обработанных"),
     "threshold_max_defect_rate": ("Maximum estimated share with defects",
-                                  "Предельная оценка доли исследований с дефектами"),
+                                  "Предельная расчётная доля исследований с дефектами"),
     "threshold_min_feedback": ("Minimum coverage of processed studies by feedback",
                                "Минимальный охват обработанных исследований обратной связью"),
     "threshold_clinical_max_errors": ("Maximum share of false conclusions", "Предельная доля ложных заключений"),
@@ -248,15 +248,16 @@ _LABELS: dict[str, tuple[str, str]] = {
     "statistic_median": ("median", "медиана"),
     "statistic_max": ("maximum", "максимум"),
     "experience": ("years of practice", "лет стажа"),
-    # the reasons the commands record with a protocol's lifecycle step (in the language of the protocol)
-    "why_calibration_met": ("calibration criteria met", "критерии калибровочного тестирования выполнены"),
-    "why_calibration_not_met": ("criteria not met: {failed}", "не выполнены критерии: {failed}"),
+    # the reasons of a protocol's lifecycle step (`reasons.step_reason`)
+    "why_calibration": ("calibration criteria met", "критерии калибровочного тестирования выполнены"),
+    "why_calibration_failed": ("criteria not met: {failed}", "не выполнены критерии: {failed}"),
     "why_functional": ("{studies} studies: {critical} critical and {other} non-critical nonconformities",
                        "исследований {studies}: критических несоответствий {critical}, некритических {other}"),
-    "why_technological": ("{period}: {rate} of studies with defects (estimated)",
-                          "{period}: оценка доли исследований с дефектами {rate}"),
-    "why_clinical": ("{period}: {errors} of {sample} false conclusions, {discordant} not in full compliance",
-                     "{period}: ложных заключений {errors} из {sample}, без полного соответствия {discordant}"),
+    "why_technological_monitoring": ("{period}: {rate} of studies with defects (estimated)",
+                                     "{period}: расчётная доля исследований с дефектами {rate}"),
+    "why_clinical_monitoring": ("{period}: {errors} of {sample} false conclusions, {discordant} not in full "
+                                "compliance", "{period}: ложных заключений {errors} из {sample}, без полного "
+                                "соответствия {discordant}"),
     "why_feedback": ("{period}: feedback on {coverage} of processed studies (required {required}), agreement "
                      "{agreement}", "{period}: обратная связь по {coverage} обработанных исследований (требуется "
                      "{required}), доля согласий {agreement}"),

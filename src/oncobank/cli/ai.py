@@ -9,8 +9,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from oncobank.aieval.labels import codes, label, number, percent
+from oncobank.aieval.labels import codes, label, number
 from oncobank.aieval.lifecycle import ACTIONS, STAGES
+from oncobank.aieval.reasons import step_reason
 from oncobank.cli.common import (
     DbOption,
     JsonOption,
@@ -86,6 +87,15 @@ def _publish(reg: Any, info: Any, kind: str, decision: str, payload: dict[str, A
 
 def _step(stage: str, status: str, lang: str) -> str:
     return f"{label('stage_' + stage, lang)}, {label('status_' + status, lang)}"
+
+
+def _reason(step: dict[str, Any], protocols: dict[str, dict[str, Any]], lang: str) -> str:
+    """The step's reason; one a command wrote from its protocol is written again in `lang` from that protocol."""
+    protocol = protocols.get(step["protocol"] or "")
+    if protocol is None or protocol["kind"] == "impact":
+        return str(step["reason"])
+    english = step_reason(protocol["kind"], protocol["payload"])
+    return step_reason(protocol["kind"], protocol["payload"], lang) if step["reason"] == english else step["reason"]
 
 
 @task_app.command("set")
@@ -214,13 +224,15 @@ def history(service: ServiceArg, version: VersionArg, db: DbOption = None, as_js
             lang: LangOpt = "en") -> None:
     """The full stage history of a version, with dates, reasons and protocols."""
     reg = _register(db)
-    rows = reg.history(reg.version_id(service, version))
+    vid = reg.version_id(service, version)
+    rows = reg.history(vid)
     if as_json:
         emit_json(rows)
         return
     if not rows:
         console.print(label("no_history", lang), highlight=False, markup=False, soft_wrap=True)
         return
+    protocols = {p["number"]: p for p in reg.protocols(vid)}
     table = Table(title=f"{label('history', lang)}: {service} {version}", show_lines=True)
     for key in ("number", "date_by", "step_reason", "protocol", "after"):
         table.add_column(label(key, lang), no_wrap=key in ("number", "protocol"))
@@ -228,7 +240,8 @@ def history(service: ServiceArg, version: VersionArg, db: DbOption = None, as_js
         step = f"{label('action_' + r['action'], lang)}: {label('stage_' + r['stage'], lang)}"
         if r["critical"]:
             step += f" ({label('is_critical', lang).lower()})"
-        table.add_row(str(r["seq"]), f"{r['on']}\n{r['recorded_by']}", f"{step}\n{r['reason']}", r["protocol"] or "",
+        table.add_row(str(r["seq"]), f"{r['on']}\n{r['recorded_by']}", f"{step}\n{_reason(r, protocols, lang)}",
+                      r["protocol"] or "",
                       _step(r["stage_after"], r["status_after"], lang))
     console.print(table)
 
@@ -269,10 +282,8 @@ def calibrate(service: ServiceArg, version: VersionArg,
     info = reg.info(vid)
     result = compute(read_results(results), read_truth(truth), info.declared, info.thresholds)
     payload = result.to_dict()
-    failed = ", ".join(label(c.name, lang) for c in result.checks if not c.passed)
-    reason = label("why_calibration_met", lang) if result.passed else label(
-        "why_calibration_not_met", lang).format(failed=failed)
-    event = Event(_day(on), "pass" if result.passed else "fail", "calibration", reason, critical=not result.passed)
+    event = Event(_day(on), "pass" if result.passed else "fail", "calibration", step_reason("calibration", payload),
+                  critical=not result.passed)
     protocol, state = _publish(reg, info, "calibration", payload["decision"], payload, "calibration.html.j2",
                                {"r": {**payload, "checks": result.checks}}, out, lang, event.on, event=event,
                                user=user)
@@ -321,12 +332,12 @@ def tech_report(service: ServiceArg, version: VersionArg, results: ResultsOpt, p
     if period not in by_period:
         raise ValueError(f"no studies sent in period {period}; the file has {', '.join(by_period) or 'none'}")
     report = build(by_period[period], read_form(review, "technological"), info.thresholds)
-    reason = label("why_technological", lang).format(period=period, rate=percent(report.defect_rate, 1, lang))
-    event = Event(_day(on), "fail" if report.suspended else "pass", "technological_monitoring", reason,
-                  critical=report.suspended)
+    payload = report.to_dict()
+    event = Event(_day(on), "fail" if report.suspended else "pass", "technological_monitoring",
+                  step_reason("technological_monitoring", payload), critical=report.suspended)
     with staged(*([chart] if chart is not None else [])) as drawn:
         chart_uri = _trend(reg, vid, report, drawn[0], lang) if drawn else None
-        protocol, state = _publish(reg, info, "technological_monitoring", report.decision, report.to_dict(),
+        protocol, state = _publish(reg, info, "technological_monitoring", report.decision, payload,
                                    "technological.html.j2", {"rows": report.rows(lang), "report": report,
                                                              "chart": chart_uri}, out, lang, event.on, event=event,
                                    user=user, period=period)
@@ -371,13 +382,13 @@ def clinical_report(service: ServiceArg, version: VersionArg, period: PeriodOpt,
     reg = _register(db)
     info = reg.info(reg.version_id(service, version))
     report = build(period, read_form(review, "clinical"), info.thresholds)
-    reason = label("why_clinical", lang).format(period=period, errors=report.errors, sample=report.sample_size,
-                                                discordant=report.discordant)
+    payload = report.to_dict()
     action = {"continue": "pass", "changes": "remark", "suspend": "fail"}[report.decision]
-    event = Event(_day(on), action, "clinical_monitoring", reason, critical=report.decision == "suspend")
+    event = Event(_day(on), action, "clinical_monitoring", step_reason("clinical_monitoring", payload),
+                  critical=report.decision == "suspend")
     shares = [("clinical_errors", report.errors, report.error_share, report.max_errors),
               ("clinical_discordant", report.discordant, report.discordant_share, report.max_discordant)]
-    protocol, state = _publish(reg, info, "clinical_monitoring", report.decision, report.to_dict(),
+    protocol, state = _publish(reg, info, "clinical_monitoring", report.decision, payload,
                                "clinical.html.j2", {"report": report, "rows": report.rows(lang), "shares": shares},
                                out, lang, event.on, event=event, user=user, period=period)
     console.print(f"Report {protocol}: {report.decision} ({report.errors} false, {report.discordant} discordant of "
@@ -406,11 +417,9 @@ def feedback_report(service: ServiceArg, version: VersionArg,
     if processed.empty:
         raise ValueError(f"no processed studies sent in period {period}")
     report = build(period, processed, read_feedback(feedback), info.thresholds)
-    reason = label("why_feedback", lang).format(
-        period=period, coverage=percent(report.coverage, 1, lang), required=percent(report.min_coverage, 0, lang),
-        agreement=percent(report.agreement.estimate, 1, lang))
-    event = Event(_day(on), "remark" if report.short else "pass", "feedback", reason)
-    protocol, state = _publish(reg, info, "feedback", report.decision, report.to_dict(), "feedback.html.j2",
+    payload = report.to_dict()
+    event = Event(_day(on), "remark" if report.short else "pass", "feedback", step_reason("feedback", payload))
+    protocol, state = _publish(reg, info, "feedback", report.decision, payload, "feedback.html.j2",
                                {"report": report}, out, lang, event.on, event=event, user=user, period=period)
     flag = " — coverage short" if report.short else ""
     console.print(f"Report {protocol}: coverage {100 * report.coverage:.1f} %{flag}, agreement "
@@ -463,17 +472,15 @@ def functional_report(service: ServiceArg, version: VersionArg,
     reg = _register(db)
     info = reg.info(reg.version_id(service, version))
     result = read_checklist(checklist, info.thresholds.functional_studies)
-    critical = sum(n.critical for n in result.nonconformities)
-    other = len(result.nonconformities) - critical
-    event = Event(_day(on), result.decision, "functional", label("why_functional", lang).format(
-        studies=len(result.studies), critical=critical, other=other), critical=not result.passed)
     experts = {"technical": technical_expert, "medical": medical_expert, "medical_years": medical_years}
-    protocol, state = _publish(reg, info, "functional", result.decision, {**result.to_dict(), "experts": experts},
-                               "functional.html.j2", {"r": result, "criteria": CRITERIA, "experts": experts}, out,
-                               lang, event.on, event=event, user=user)
-    console.print(f"Protocol {protocol}: {result.decision} ({len(result.studies)} studies: {critical} critical and "
-                  f"{other} non-critical nonconformities) → {out}; stage {state.stage}, status {state.status}",
-                  highlight=False)
+    payload = {**result.to_dict(), "experts": experts}
+    event = Event(_day(on), result.decision, "functional", step_reason("functional", payload),
+                  critical=not result.passed)
+    protocol, state = _publish(reg, info, "functional", result.decision, payload, "functional.html.j2",
+                               {"r": result, "criteria": CRITERIA, "experts": experts}, out, lang, event.on,
+                               event=event, user=user)
+    console.print(f"Protocol {protocol}: {result.decision} ({event.reason}) → {out}; stage {state.stage}, status "
+                  f"{state.status}", highlight=False)
 
 
 @sr_app.command("import")
