@@ -90,6 +90,58 @@ def test_dates(validator: Validator) -> None:
         validator.validate("history", {"neck_irradiation": "no"}, entry_date="2020-01-01")
 
 
+@pytest.mark.parametrize(
+    ("values", "facility", "field", "rule"),
+    [
+        ({"tg": {"value": 1, "unit": ["ng/mL"]}}, None, "tg", "type"),  # a unit as a list
+        ({"tg": 1}, {"name": "MF-1"}, "facility", "type"),  # a facility as an object
+        ({"tg": 1}, "MF-" + "x" * 400, "facility", "max_length"),
+        ({"tg": 1}, "MF\x001", "facility", "characters"),
+        ({"tg": 1}, "MF\n1", "facility", "characters"),
+        ({"modality": "US", "findings": "a\x00b"}, None, "findings", "characters"),
+        ({"modality": "US", "findings": "\ud800"}, None, "findings", "characters"),  # JSON's \ud800
+    ],
+)
+def test_what_no_backend_can_store_is_rejected(values: dict, facility: object, field: str, rule: str) -> None:
+    validator = Validator(load_module("thyroid"), today=TODAY, facility_length=300)
+    section = "imaging" if "findings" in values else "laboratory"
+    with pytest.raises(EntryRejected) as caught:
+        validator.validate(section, values, entry_date="2020-01-01", facility=facility)  # type: ignore[arg-type]
+    assert [(i.field, i.rule) for i in caught.value.issues] == [(field, rule)]
+
+
+def test_a_multi_line_text_keeps_its_lines(validator: Validator) -> None:
+    entry = validator.validate("imaging", {"modality": "US", "findings": "line one\nline two\ttab"},
+                               entry_date="2020-01-01")
+    assert entry.values["findings"] == "line one\nline two\ttab"
+
+
+def test_identifying_values_are_never_put_into_a_message(validator: Validator) -> None:
+    with pytest.raises(EntryRejected) as caught:
+        validator.validate("demographics", {"surname": "Соболева" * 100, "first_name": "Ольга",
+                                            "birth_date": "1800-01-01", "sex": "F", "nickname": "Оля"},
+                           patient="TH-7")
+    message = str(caught.value)
+    assert "TH-7" in message and "surname" in message and "birth_date" in message and "nickname" in message
+    for identifying in ("Соболева", "1800", "Оля"):
+        assert identifying not in message
+    assert all(i.value is None for i in caught.value.issues)
+
+
+def test_a_long_value_is_cut_in_messages(validator: Validator) -> None:
+    with pytest.raises(EntryRejected) as caught:
+        validator.validate("laboratory", {"tg": "9" * 1_000_000}, entry_date="2020-01-01")
+    assert len(str(caught.value)) < 200
+
+
+def test_an_unknown_section_of_any_shape_is_a_rule_not_a_crash(validator: Validator) -> None:
+    for section in (["laboratory"], {"a": 1}, None, "x" * 10_000):
+        with pytest.raises(EntryRejected) as caught:
+            validator.validate(section, {})  # type: ignore[arg-type]
+        assert [i.rule for i in caught.value.issues] == ["unknown_section"]
+        assert len(str(caught.value)) < 200
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),

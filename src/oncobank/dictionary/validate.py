@@ -13,6 +13,7 @@ from oncobank.dictionary.schema import FieldDef, FieldType, Section
 from oncobank.dictionary.units import UnitError
 
 EARLIEST_DATE = date(1900, 1, 1)
+SHOWN = 60  # characters of a value that a message shows; the rest is cut
 _BOOLEAN = {"true": True, "yes": True, "1": True, "да": True, "false": False, "no": False, "0": False, "нет": False}
 
 
@@ -29,11 +30,11 @@ class Issue:
     patient: str | None = None
 
     def __str__(self) -> str:
-        where = [f"patient {self.patient}"] if self.patient else []
-        where.append(f"section {self.section}")
+        where = [f"patient {clip(self.patient)}"] if self.patient else []
+        where.append(f"section {clip(self.section)}")
         if self.field:
-            where.append(f"field {self.field}")
-        shown = "" if self.value is None else f"value {self.value!r}: "
+            where.append(f"field {clip(self.field)}")
+        shown = "" if self.value is None else f"value {clip(repr(self.value))}: "
         return f"{', '.join(where)}: {shown}{self.message} [rule: {self.rule}]"
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,11 +89,18 @@ Checker = Callable[[Any, _Context], Any]
 
 
 class Validator:
-    """Validates entries of one resolved dictionary; checkers are compiled once per field."""
+    """Validates entries of one resolved dictionary; checkers are compiled once per field.
 
-    def __init__(self, dictionary: Dictionary, today: date | None = None):
+    `facility_length` is the longest facility name the store can hold (None: no limit).
+    """
+
+    def __init__(self, dictionary: Dictionary, today: date | None = None, *, facility_length: int | None = None):
         self.dictionary = dictionary
         self.today = today
+        self.facility_length = facility_length
+        self._identifying = {
+            (s.name, f.name) for s in dictionary.sections.values() for f in s.fields if f.identifying
+        }
         self._checkers: dict[str, dict[str, Checker]] = {
             s.name: {f.name: self._compile(f) for f in s.fields} for s in dictionary.sections.values()
         }
@@ -108,38 +116,73 @@ class Validator:
         patient: str | None = None,
         birth_date: date | None = None,
     ) -> ValidEntry:
-        """Check one entry; return it in canonical form or raise EntryRejected listing every error."""
-        try:
-            sec = self.dictionary.section(section)
-        except KeyError as exc:
-            raise EntryRejected(
-                [Issue(section, None, None, "unknown_section", str(exc.args[0]), patient=patient)]
-            ) from None
+        """Check one entry; return it in canonical form or raise EntryRejected listing every error.
+
+        The value of an identifying field is never put into an issue: messages name the patient and the field.
+        """
+        if not isinstance(section, str) or section not in self.dictionary.sections:
+            shown = clip(section if isinstance(section, str) else repr(section))
+            message = f"module {self.dictionary.name} has no such section"
+            raise EntryRejected([Issue(shown, None, None, "unknown_section", message, patient=patient)])
+        sec = self.dictionary.sections[section]
         ctx = _Context(birth_date, self.today or date.today(), {}, {}, [])
         errors: list[Issue] = []
         when = self._entry_date(sec, entry_date, ctx, patient, errors)
+        place = self._facility(section, facility, patient, errors)
         checkers = self._checkers[section]
         canonical: dict[str, Any] = {}
         for name, raw in values.items():
             checker = checkers.get(name)
             if checker is None:
-                errors.append(
-                    Issue(section, name, raw, "unknown_field", f"section {section} has no such field", patient=patient)
-                )
+                # An unknown field's value is not shown: nothing says it is not identifying.
+                errors.append(Issue(section, clip(str(name)), None, "unknown_field",
+                                    f"section {section} has no such field", patient=patient))
                 continue
             if _is_missing(raw):
                 continue
             try:
                 canonical[name] = checker(raw, ctx)
             except _Bad as bad:
-                errors.append(Issue(section, name, raw, bad.rule, bad.message, patient=patient))
+                errors.append(Issue(section, name, self._shown(section, name, raw), bad.rule, bad.message,
+                                    patient=patient))
         for name in self._required[section]:
             if name not in canonical and not any(e.field == name for e in errors):
                 errors.append(Issue(section, name, None, "required", "a value is required", patient=patient))
         if errors:
             raise EntryRejected(errors)
-        warnings = [Issue(section, n, v, r, m, "warning", patient) for n, v, r, m in ctx.warnings]
-        return ValidEntry(section, when, facility, canonical, ctx.entered, ctx.references, warnings)
+        warnings = [Issue(section, n, self._shown(section, n, v), r, m, "warning", patient)
+                    for n, v, r, m in ctx.warnings]
+        return ValidEntry(section, when, place, canonical, ctx.entered, ctx.references, warnings)
+
+    def event_date(
+        self, section: str, name: str, raw: date | str, *, patient: str | None = None, birth_date: date | None = None
+    ) -> date:
+        """A date that is not an entry's own (a review's, say), checked as entry dates are; raises EntryRejected."""
+        try:
+            return _check_date(raw, _Context(birth_date, self.today or date.today(), {}, {}, []), EARLIEST_DATE,
+                               future_allowed=False)
+        except _Bad as bad:
+            raise EntryRejected([Issue(section, name, raw, bad.rule, bad.message, patient=patient)]) from None
+
+    def facility(self, section: str, raw: Any, *, patient: str | None = None) -> str | None:
+        """A facility name as the store keeps it (None when blank); raises EntryRejected when it cannot be kept."""
+        errors: list[Issue] = []
+        place = self._facility(section, raw, patient, errors)
+        if errors:
+            raise EntryRejected(errors)
+        return place
+
+    def _facility(self, section: str, raw: Any, patient: str | None, errors: list[Issue]) -> str | None:
+        if _is_missing(raw):
+            return None
+        problem = text_problem(raw, self.facility_length, single_line=True)
+        if problem is not None:
+            errors.append(Issue(section, "facility", raw, *problem, patient=patient))
+            return None
+        return str(raw).strip()
+
+    def _shown(self, section: str, name: str, raw: Any) -> Any:
+        return None if (section, name) in self._identifying else raw
 
     def canonical(self, section: str, name: str, raw: Any, *, birth_date: date | None = None) -> Any:
         """One field's value in canonical form (None when missing), checked as `validate` checks it.
@@ -155,7 +198,8 @@ class Validator:
         try:
             return checker(raw, _Context(birth_date, self.today or date.today(), {}, {}, []))
         except _Bad as bad:
-            raise EntryRejected([Issue(section, name, raw, bad.rule, bad.message)]) from None
+            shown = self._shown(section, name, raw)
+            raise EntryRejected([Issue(section, name, shown, bad.rule, bad.message)]) from None
 
     def _entry_date(
         self, sec: Section, raw: date | str | None, ctx: _Context, patient: str | None, errors: list[Issue]
@@ -237,6 +281,8 @@ class Validator:
                 if extra or "value" not in raw:
                     raise _Bad("type", "a quantity is {value, unit[, ref_low, ref_high]}")
                 unit = raw.get("unit") or None
+                if unit is not None and not isinstance(unit, str):
+                    raise _Bad("type", "a unit is text, e.g. 'mCi'")
                 if unit is not None and f.unit is None:
                     raise _Bad("unit", "this field takes no unit")
                 number = _number(raw["value"])
@@ -338,12 +384,39 @@ def _check_boolean(raw: Any, ctx: _Context) -> bool:
 
 
 def _check_text(raw: Any, max_length: int | None) -> str:
+    problem = text_problem(raw, max_length, single_line=False)
+    if problem is not None:
+        raise _Bad(*problem)
+    return raw.strip()
+
+
+def text_problem(raw: Any, max_length: int | None, *, single_line: bool) -> tuple[str, str] | None:
+    """The rule and message a text value breaks (type, max_length, characters), or None when the store can keep it.
+
+    No text may hold a NUL or a lone surrogate (neither backend can store them alike); a one-line value (an ID, a
+    code, a facility) holds no control characters at all.
+    """
     if not isinstance(raw, str):
-        raise _Bad("type", "expected text")
+        return "type", "expected text"
     text = raw.strip()
     if max_length is not None and len(text) > max_length:
-        raise _Bad("max_length", f"text is {len(text)} characters long, at most {max_length} allowed")
-    return text
+        return "max_length", f"text is {len(text)} characters long, at most {max_length} allowed"
+    bad = next((c for c in text if _unstorable(c, single_line)), None)
+    if bad is not None:
+        return "characters", f"holds the character U+{ord(bad):04X}, which is not allowed here"
+    return None
+
+
+def _unstorable(char: str, single_line: bool) -> bool:
+    code = ord(char)
+    if code == 0 or 0xD800 <= code <= 0xDFFF:
+        return True
+    return single_line and (code < 0x20 or 0x7F <= code <= 0x9F)
+
+
+def clip(text: str, limit: int = SHOWN) -> str:
+    """`text` cut to `limit` characters (with an ellipsis), for messages about values of any length."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _jsonable(value: Any) -> Any:
