@@ -56,7 +56,7 @@ def test_activity_conversion() -> None:
     assert in_all_units(5550.0) == {"mbq": 5550.0, "gbq": 5.55, "mci": 150.0}
     # 100 + 150 + 150 + 200 mCi through floating-point factors still reaches 600 mCi; 595 mCi does not.
     total = sum(convert(a, "mCi", "MBq") for a in (100, 150, 150, 200))
-    assert reaches_threshold(total) and not reaches_threshold(595 * 37.0)
+    assert reaches_threshold(total, 22200.0) and not reaches_threshold(595 * 37.0, 22200.0)
 
 
 def test_cumulative_activity_fact(store, build) -> None:  # type: ignore[no-untyped-def]

@@ -46,7 +46,12 @@ def test_non_avid_lesion(build, rair_of) -> None:  # type: ignore[no-untyped-def
     bed_lesion = build(imaging("2019-01-01", lesions_present="yes", lesion_sites=["thyroid_bed"]),
                        therapy("2019-02-01", uptake="absent"))
     no_imaging = build(therapy("2019-02-01", uptake="absent"))
-    spect_only = build(imaging("2019-01-01", modality="SPECT_CT", **lesion), therapy("2019-02-01", uptake="absent"))
+    # The CT part of a post-therapy SPECT/CT shows a lung lesion the same day; the scan takes up only in the bed.
+    spect_ct = build(therapy("2019-02-01", sites=["thyroid_bed"], scan="SPECT_CT"),
+                     imaging("2019-02-01", modality="SPECT_CT", **lesion))
+    spect_ct_avid = build(therapy("2019-02-01", sites=LUNGS, scan="SPECT_CT"),
+                          imaging("2019-02-01", modality="SPECT_CT", **lesion))
+    spect_only = build(imaging("2019-01-01", modality="SPECT", **lesion), therapy("2019-02-01", uptake="absent"))
     no_scan = build(imaging("2019-01-01", **lesion))
     r = rair_of()
     assert status(r[days_90], "non_avid_lesion") == ("met", "2019-04-01")
@@ -59,7 +64,10 @@ def test_non_avid_lesion(build, rair_of) -> None:  # type: ignore[no-untyped-def
     assert status(r[bed_lesion], "non_avid_lesion") == ("not_met", None)  # the bed does not count
     assert status(r[no_imaging], "non_avid_lesion") == ("not_evaluable", None)
     assert r[no_imaging]["criteria"]["non_avid_lesion"]["reason"] == "no_lesion_imaging"
-    assert status(r[spect_only], "non_avid_lesion") == ("not_evaluable", None)
+    assert status(r[spect_ct], "non_avid_lesion") == ("met", "2019-02-01")
+    assert r[spect_ct]["criteria"]["non_avid_lesion"]["evidence"][0]["values"]["modality"] == "SPECT_CT"
+    assert status(r[spect_ct_avid], "non_avid_lesion") == ("not_met", None)
+    assert status(r[spect_only], "non_avid_lesion") == ("not_evaluable", None)  # SPECT without CT shows no lesion
     assert status(r[no_scan], "non_avid_lesion") == ("not_evaluable", None)
     assert r[no_scan]["criteria"]["non_avid_lesion"]["reason"] == "no_post_therapy_scan"
 
@@ -119,7 +127,7 @@ def test_high_activity_persistence(build, rair_of) -> None:  # type: ignore[no-u
     assert _same_but_ids(r[exactly_600], r[in_mbq])
     assert _same_but_ids(r[exactly_600], r[in_gbq])
     assert status(r[below], "high_activity_persistence") == ("not_met", None)
-    assert r[below]["criteria"]["high_activity_persistence"]["reason"] == "total_below_600_mci"
+    assert r[below]["criteria"]["high_activity_persistence"]["reason"] == "total_below_threshold"
     assert status(r[remission], "high_activity_persistence") == ("not_met", None)
     assert status(r[no_follow_up], "high_activity_persistence") == ("not_evaluable", None)
     assert status(r[same_day], "high_activity_persistence") == ("met", "2018-01-10")
@@ -134,34 +142,53 @@ def _same_but_ids(a: dict, b: dict) -> bool:  # type: ignore[type-arg]
     return strip(a) == strip(b) and a["rair"] == b["rair"] and a["rr_date"] == b["rr_date"]
 
 
+def _spect(day: str) -> tuple:  # type: ignore[type-arg]
+    return ("radioiodine", day, {"procedure": "diagnostic", "isotope": "I-123", "post_scan_modality": "SPECT_CT",
+                                 "uptake": "absent"})
+
+
+def _pet(day: str, avid: str = "yes") -> tuple:  # type: ignore[type-arg]
+    return imaging(day, modality="PET_CT_FDG", fdg_avid=avid)
+
+
 def test_flip_flop(build, rair_of) -> None:  # type: ignore[no-untyped-def]
-    spect = ("radioiodine", "2020-01-01", {"procedure": "diagnostic", "isotope": "I-123",
-                                           "post_scan_modality": "SPECT_CT", "uptake": "absent"})
-    # 2020 is a leap year: 2020-01-01 -> 2020-03-31 is 30 + 29 + 31 = 90 days; 2020-04-01 is 91.
-    days_90 = build(spect, imaging("2020-03-31", modality="PET_CT_FDG", fdg_avid="yes"))
-    days_91 = build(spect, imaging("2020-04-01", modality="PET_CT_FDG", fdg_avid="yes"))
-    before = build(spect, imaging("2019-10-03", modality="PET_CT_FDG", fdg_avid="yes"))  # 90 days before
-    fdg_negative = build(spect, imaging("2020-02-01", modality="PET_CT_FDG", fdg_avid="no"))
-    no_pet = build(spect)
-    no_spect = build(imaging("2020-02-01", modality="PET_CT_FDG", fdg_avid="yes"))
+    # The window is 12 calendar months either side (rair_settings.yaml): 2020-01-15 + 12 months = 2021-01-15.
+    months_11 = build(_spect("2020-01-15"), _pet("2020-12-15"))
+    months_12 = build(_spect("2020-01-15"), _pet("2021-01-15"))
+    months_12_day_1 = build(_spect("2020-01-15"), _pet("2021-01-16"))
+    months_13 = build(_spect("2020-01-15"), _pet("2021-02-15"))
+    before = build(_spect("2020-01-15"), _pet("2019-01-15"))  # the PET/CT 12 months before the scan
+    # 2020-02-29 + 12 months = 2021-02-28 (no 29 February in 2021); 2021-03-01 is a day more.
+    leap = build(_spect("2020-02-29"), _pet("2021-02-28"))
+    leap_over = build(_spect("2020-02-29"), _pet("2021-03-01"))
+    # A negative post-therapy whole-body scan does not count: the criterion reads SPECT/CT.
+    wbs = build(therapy("2020-01-15", uptake="absent", scan="WBS"), _pet("2020-03-01"))
+    fdg_negative = build(_spect("2020-01-15"), _pet("2020-02-01", avid="no"))
+    no_pet = build(_spect("2020-01-15"))
+    no_spect = build(_pet("2020-02-01"))
     r = rair_of()
-    assert status(r[days_90], "flip_flop") == ("met", "2020-03-31")
-    assert status(r[days_91], "flip_flop") == ("not_met", None)
-    assert status(r[before], "flip_flop") == ("met", "2020-01-01")
+    assert status(r[months_11], "flip_flop") == ("met", "2020-12-15")
+    assert status(r[months_12], "flip_flop") == ("met", "2021-01-15")
+    assert status(r[months_12_day_1], "flip_flop") == ("not_met", None)
+    assert status(r[months_13], "flip_flop") == ("not_met", None)
+    assert status(r[before], "flip_flop") == ("met", "2020-01-15")
+    assert status(r[leap], "flip_flop") == ("met", "2021-02-28")
+    assert status(r[leap_over], "flip_flop") == ("not_met", None)
+    assert status(r[wbs], "flip_flop") == ("not_evaluable", None)
+    assert r[wbs]["criteria"]["flip_flop"]["reason"] == "no_radioiodine_scan"
     assert status(r[fdg_negative], "flip_flop") == ("not_met", None)
     assert status(r[no_pet], "flip_flop") == ("not_evaluable", None)
     assert r[no_pet]["criteria"]["flip_flop"]["reason"] == "no_fdg_pet"
     assert status(r[no_spect], "flip_flop") == ("not_evaluable", None)
+    roles = [e["role"] for e in r[months_11]["criteria"]["flip_flop"]["evidence"]]
+    assert roles == ["negative_radioiodine_scan", "positive_fdg_pet"]
 
 
 def test_patient_level_result(build, rair_of) -> None:  # type: ignore[no-untyped-def]
     nothing = build()
     # Flip-flop met on 2020-03-31 and high activity met on 2019-01-10: the RR date is the earlier.
     two = build(*[therapy(f"{2015 + i}-06-01", activity=200) for i in range(3)],
-                follow_up("2019-01-10", "structural_incomplete"),
-                ("radioiodine", "2020-01-01", {"procedure": "diagnostic", "isotope": "I-123",
-                                               "post_scan_modality": "SPECT_CT", "uptake": "absent"}),
-                imaging("2020-03-31", modality="PET_CT_FDG", fdg_avid="yes"))
+                follow_up("2019-01-10", "structural_incomplete"), _spect("2020-01-01"), _pet("2020-03-31"))
     clean = build(therapy("2016-06-01", sites=["thyroid_bed"]), follow_up("2017-01-10", "ned"))
     r = rair_of()
     assert (r[nothing]["rair"], r[nothing]["rr_date"]) == (None, None)

@@ -3,121 +3,168 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from oncobank.cli.common import DbOption, JsonOption, LangOption, check_lang, emit_json, fail, open_store
+from oncobank.cli.common import (
+    DbOption,
+    JsonOption,
+    LangOption,
+    PatientArgument,
+    check_lang,
+    console,
+    current_user,
+    emit_json,
+    fail,
+    open_store,
+)
+
+if TYPE_CHECKING:
+    from oncobank.diseases.thyroid.settings import Settings
 
 app = typer.Typer(help="Thyroid module: radioiodine refractoriness, derived facts, cohort report.",
                   no_args_is_help=True)
 
-STATUS = {"met": ("met", "выполнен"), "not_met": ("not met", "не выполнен"),
-          "not_evaluable": ("not evaluable", "не оценим")}
-RAIR = {True: ("refractory", "рефрактерный"), False: ("not refractory", "не рефрактерный"),
-        None: ("not evaluable", "оценка невозможна")}
+PatientsArgument = Annotated[
+    list[str] | None,
+    typer.Argument(help="Registry IDs of patients, e.g. TH-000001 (none: the counts of the study population).",
+                   show_default=False),
+]
+SettingsOption = Annotated[
+    Path | None,
+    typer.Option("--settings", help="Study settings YAML: the criteria's windows and thresholds and the study "
+                                    "population (default: the module's rair_settings.yaml).", show_default=False),
+]
+AllPatientsOption = Annotated[
+    bool, typer.Option("--all-patients", help="Count every patient of the registry, not the study population.")
+]
+REPORT = Path("oncobank-reports") / "thyroid-cohort.html"
 
 
-def _engine(db: str | None) -> Any:
+def _settings(path: Path | None) -> Settings:
+    from oncobank.diseases.thyroid.settings import SettingsError, load_settings
 
-    return open_store(db, "thyroid").engine
-
-
-def _pick(pair: tuple[str, str], lang: str) -> str:
-    return pair[1] if lang == "ru" else pair[0]
+    try:
+        return load_settings(path)
+    except SettingsError as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command()
 def rair(
+    registry_ids: PatientsArgument = None,
     db: DbOption = None,
-    patient: Annotated[list[str] | None, typer.Option("--patient", help="Registry ID (repeatable).")] = None,
+    all_patients: AllPatientsOption = False,
+    settings_file: SettingsOption = None,
     as_json: JsonOption = False,
     lang: LangOption = "en",
 ) -> None:
-    """Classify radioiodine refractoriness (recomputing patients whose entries changed) and show the evidence."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
+    """Classify radioiodine refractoriness (recomputing patients whose entries changed) and show the evidence.
 
-    from oncobank.diseases.thyroid import derived
-    from oncobank.diseases.thyroid.rair import CRITERIA, REASONS
+    Without IDs: the counts of the study population (its exclusions named). With IDs: each patient's criteria and
+    the entries that decided them. Showing a patient's results (IDs, or --json) is recorded in the audit log.
+    """
+    from oncobank.diseases.thyroid import derived, reads, tables
+    from oncobank.diseases.thyroid.population import population
+    from oncobank.diseases.thyroid.wording import membership
 
     check_lang(lang)
-    engine = _engine(db)
-    derived.refresh(engine, ["rair"])
-    results = derived.latest(engine, "rair", patient)
-    missing = sorted(set(patient or ()) - set(results))
+    if registry_ids and all_patients:
+        raise fail("give registry IDs or --all-patients, not both")
+    settings = _settings(settings_file)
+    store = open_store(db, "thyroid")
+    derived.refresh(store.engine, ["rair", "stage", "activity"], settings=settings)
+    stage, activity = derived.latest(store.engine, "stage"), derived.latest(store.engine, "activity")
+    missing = sorted(set(registry_ids or ()) - set(stage))
     if missing:
         raise fail(f"no patient {', '.join(missing)} in the thyroid registry")
+    counted = population(stage, activity, settings, study_only=not all_patients, named=registry_ids or None)
+    results = derived.latest(store.engine, "rair", counted.members if registry_ids else None, settings)
+    user = current_user()
+    if registry_ids or as_json:
+        reads.record_patient_reads(store, user, counted.members, "thyroid_rair",
+                                   scope="patients" if registry_ids else "cohort")
+    else:
+        reads.record_aggregate_read(store, user, "thyroid_rair_counts", counted.n)
     if as_json:
-        emit_json({rid: {"rair": r["rair"], "rr_date": r["rr_date"], "criteria": r["criteria"]}
-                   for rid, r in results.items()})
+        emit_json({"settings": settings.to_json(), "population": counted.to_json(),
+                   "patients": {rid: {"rair": results[rid]["rair"], "rr_date": results[rid]["rr_date"],
+                                      "study_population": counted.reasons[rid] is None,
+                                      "excluded_by": counted.reasons[rid], "criteria": results[rid]["criteria"]}
+                                for rid in counted.members}})
         return
-    console = Console()
-    if not patient:
-        counts = {k: 0 for k in RAIR}
-        for r in results.values():
-            counts[r["rair"]] += 1
-        table = Table(title="RAIR" if lang == "en" else "РЙР")
-        table.add_column("")
-        table.add_column("n", justify="right")
-        for key, n in counts.items():
-            table.add_row(_pick(RAIR[key], lang), str(n))
-        for name in CRITERIA:
-            met = sum(r["criteria"][name]["status"] == "met" for r in results.values())
-            table.add_row(f"  {name}", str(met))
-        console.print(table)
+    if not registry_ids:
+        console.print(tables.counts_table(results, counted, settings, lang))
         return
-    for rid, r in results.items():
-        table = Table(title=f"{rid}: {_pick(RAIR[r['rair']], lang)}  RR: {r['rr_date'] or '-'}")
-        for column in ("criterion", "status", "date", "reason", "evidence"):
-            table.add_column(column)
-        for name, c in r["criteria"].items():
-            lines = [f"{e['date']} {e['section']} #{e['entry_id']}v{e['version']} {e['role']}: "
-                     + ", ".join(f"{k}={v}" for k, v in e["values"].items()) for e in c["evidence"]]
-            table.add_row(name, _pick(STATUS[c["status"]], lang), c["date"] or "-",
-                          _pick(REASONS[c["reason"]], lang), escape("\n".join(lines)))
-        console.print(table)
+    for rid in counted.members:
+        console.print(tables.patient_table(rid, results[rid], membership(counted.reasons[rid], settings, lang),
+                                           settings, lang))
 
 
 @app.command()
 def facts(
+    registry_id: PatientArgument,
     db: DbOption = None,
-    patient: Annotated[str, typer.Option("--patient", help="Registry ID.")] = ...,  # type: ignore[assignment]
-    kind: Annotated[str | None, typer.Option("--kind", help="rair, activity, recist, stage, rai_to_progression.")]
-    = None,
+    kind: Annotated[str | None, typer.Option(
+        "--kind", help="Only this fact: rair, activity, recist, stage or rai_to_progression.")] = None,
+    settings_file: SettingsOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = "en",
 ) -> None:
-    """Print a patient's current derived facts as JSON (recomputing those whose entries changed)."""
-    from oncobank.diseases.thyroid import derived
+    """A patient's current derived facts (recomputing those whose entries changed); the read is audited."""
+    from oncobank.diseases.thyroid import derived, reads, tables
+    from oncobank.diseases.thyroid.population import exclusion
+    from oncobank.diseases.thyroid.wording import membership
 
+    check_lang(lang)
     kinds = [kind] if kind else list(derived.KINDS)
     unknown = [k for k in kinds if k not in derived.KINDS]
     if unknown:
         raise fail(f"--kind {unknown[0]!r}: use one of {', '.join(derived.KINDS)}")
-    engine = _engine(db)
-    derived.refresh(engine, kinds)
-    out = {k: derived.latest(engine, k, [patient]).get(patient) for k in kinds}
-    if all(v is None for v in out.values()):
-        raise fail(f"no patient {patient} in the thyroid registry")
-    emit_json(out)
+    settings = _settings(settings_file)
+    store = open_store(db, "thyroid")
+    needed = sorted({*kinds, "stage", "activity"})  # stage and activity: is the patient in the study population
+    derived.refresh(store.engine, needed, settings=settings)
+    found: dict[str, Any] = {k: derived.latest(store.engine, k, [registry_id], settings).get(registry_id)
+                             for k in needed}
+    if found["stage"] is None:
+        raise fail(f"no patient {registry_id} in the thyroid registry")
+    reads.record_patient_reads(store, current_user(), [registry_id], "thyroid_facts", kinds=kinds)
+    shown = {k: found[k] for k in kinds}
+    if as_json:
+        emit_json({"patient": registry_id, "settings": settings.to_json(), "facts": shown})
+        return
+    member = membership(exclusion(found["stage"], found["activity"], settings), settings, lang)
+    for table in tables.facts_tables(registry_id, shown, member, settings, lang):
+        console.print(table)
 
 
 @app.command()
 def report(
     db: DbOption = None,
-    out: Annotated[Path, typer.Option("--out", help="HTML file to write.")] = Path("report.html"),
+    out: Annotated[Path, typer.Option("--out", help="HTML file to write (its folder is created).")] = REPORT,
     pdf: Annotated[bool, typer.Option("--pdf", help="Also print it to PDF (next to the HTML) with Chromium.")]
     = False,
     as_json: JsonOption = False,
     lang: LangOption = "en",
-    all_patients: Annotated[bool, typer.Option("--all-patients", help="Every patient, not the study population.")]
-    = False,
+    all_patients: AllPatientsOption = False,
+    settings_file: SettingsOption = None,
 ) -> None:
-    """Cohort report: Table 1 of the RAIR study and the breakdown by criterion, with n and %."""
-    from oncobank.diseases.thyroid.report import cohort, print_pdf, render_html, to_json
+    """Cohort report: Table 1 of the RAIR study, the breakdown by criterion (n and %) and the settings used."""
+    from oncobank.diseases.thyroid import reads
+    from oncobank.diseases.thyroid.report import cohort, print_pdf, render_html, require_chromium, to_json
 
     check_lang(lang)
-    data = cohort(_engine(db), lang, study_only=not all_patients)
+    settings = _settings(settings_file)
+    if pdf and not as_json:
+        try:
+            require_chromium()
+        except FileNotFoundError as exc:
+            raise fail(str(exc)) from None
+    store = open_store(db, "thyroid")
+    data = cohort(store.engine, lang, study_only=not all_patients, settings=settings)
+    reads.record_aggregate_read(store, current_user(), "thyroid_cohort_report", data["n"])
     if as_json:
         emit_json(to_json(data))
         return
@@ -126,8 +173,5 @@ def report(
     typer.echo(f"wrote {out}")
     if pdf:
         target = out.with_suffix(".pdf")
-        try:
-            print_pdf(out, target)
-        except FileNotFoundError as exc:
-            raise fail(str(exc)) from None
+        print_pdf(out, target)
         typer.echo(f"wrote {target}")

@@ -9,9 +9,6 @@ import pandas as pd
 from oncobank.dictionary import load_module
 from oncobank.dictionary.units import UnitSystem
 
-THRESHOLD_MCI = 600.0  # criterion 4: cumulative activity without remission
-MBQ_PER_MCI = 37.0  # 1 mCi = 37 MBq, the definition of the curie (3.7e10 Bq)
-THRESHOLD_MBQ = THRESHOLD_MCI * MBQ_PER_MCI  # 22,200 MBq = 22.2 GBq
 # Entered values are converted to MBq with floating-point factors; 600 mCi entered as 100 + 150 + 150 + 200
 # may add up to 22,199.999999999996 MBq, which is still 600 mCi.
 TOLERANCE_MBQ = 1e-6
@@ -33,9 +30,9 @@ def in_all_units(mbq: float) -> dict[str, float]:
     return {"mbq": round(mbq, 6), "gbq": round(gbq, 6), "mci": round(mci, 6)}
 
 
-def reaches_threshold(mbq: float | pd.Series) -> bool | pd.Series:
-    """True where a cumulative activity is at least 600 mCi (22.2 GBq)."""
-    return mbq >= THRESHOLD_MBQ - TOLERANCE_MBQ
+def reaches_threshold(mbq: float | pd.Series, threshold_mbq: float) -> bool | pd.Series:
+    """True where a cumulative activity (MBq) is at least the threshold (MBq), allowing for conversion noise."""
+    return mbq >= threshold_mbq - TOLERANCE_MBQ
 
 
 def therapy_courses(radioiodine: pd.DataFrame) -> pd.DataFrame:

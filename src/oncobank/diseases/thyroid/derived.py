@@ -12,9 +12,10 @@ from sqlalchemy import Engine, and_, func, insert, select
 from oncobank.diseases.thyroid import facts, rair, recist
 from oncobank.diseases.thyroid.entries import patients, read_section
 from oncobank.diseases.thyroid.models import DerivedFact
+from oncobank.diseases.thyroid.settings import Settings, default_settings
 from oncobank.store.models import Entry, EntryVersion, Patient, utcnow
 
-RULES = "1"  # bump when a rule changes: every stored fact is then recomputed
+RULES = "2"  # bump when a rule changes: every stored fact is then recomputed
 MODULE = "thyroid"
 
 # The sections each kind of fact reads; a change in any of them recomputes the fact.
@@ -35,6 +36,13 @@ FIELDS: dict[str, dict[str, str]] = {
                      "metastasis_sites": "json"},
     "cytology": {"bethesda": "text"},
 }
+
+
+def rules(kind: str, settings: Settings | None = None) -> str:
+    """The rules a fact is computed under: RULES, and for RAIR the study settings' digest too (RULES.digest)."""
+    if kind == "rair":
+        return f"{RULES}.{(settings or default_settings()).digest[:12]}"
+    return RULES
 
 
 @dataclass(frozen=True)
@@ -84,24 +92,27 @@ def stored(engine: Engine, kind: str) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=["patient_id", "input_version", "rules"]).set_index("patient_id")
 
 
-def stale(engine: Engine, kinds: Iterable[str], only: Iterable[int] | None = None) -> dict[str, pd.Series]:
-    """Per kind, the patients (with their fingerprint) whose fact is missing, out of date, or from older rules."""
+def stale(engine: Engine, kinds: Iterable[str], only: Iterable[int] | None = None,
+          settings: Settings | None = None) -> dict[str, pd.Series]:
+    """Per kind, the patients (with their fingerprint) whose fact is missing, out of date, or from other rules
+    (for RAIR: other study settings)."""
     prints = fingerprints(engine, kinds)
     if only is not None:
         prints = prints[prints.index.isin(list(only))]
     out = {}
     for kind in prints.columns:
         known = stored(engine, kind).reindex(prints.index)
-        fresh = (known["input_version"] == prints[kind]) & (known["rules"] == RULES)
+        fresh = (known["input_version"] == prints[kind]) & (known["rules"] == rules(kind, settings))
         out[kind] = prints.loc[~fresh, kind]
     return out
 
 
-def compute(kind: str, pids: pd.Index, frames: dict[str, pd.DataFrame]) -> dict[int, dict[str, Any]]:
+def compute(kind: str, pids: pd.Index, frames: dict[str, pd.DataFrame],
+            settings: Settings | None = None) -> dict[int, dict[str, Any]]:
     """One kind of fact for `pids` from section frames read with FIELDS."""
     f = frames
     if kind == "rair":
-        return rair.evaluate(pids, f["radioiodine"], f["imaging"], f["follow_up"])
+        return rair.evaluate(pids, f["radioiodine"], f["imaging"], f["follow_up"], settings)
     if kind == "activity":
         return facts.activity_facts(pids, f["radioiodine"])
     if kind == "recist":
@@ -119,10 +130,10 @@ def read_frames(engine: Engine, sections: Iterable[str], pids: Iterable[int] | N
 
 
 def refresh(engine: Engine, kinds: Iterable[str] | None = None, only: Iterable[int] | None = None,
-            on_kind: Callable[[str, int], None] | None = None) -> Refresh:
-    """Recompute the facts whose inputs changed since they were stored, and append them."""
+            on_kind: Callable[[str, int], None] | None = None, settings: Settings | None = None) -> Refresh:
+    """Recompute the facts whose inputs (or rules, or RAIR settings) changed since they were stored; append them."""
     kinds = list(kinds or KINDS)
-    todo = stale(engine, kinds, only)
+    todo = stale(engine, kinds, only, settings)
     total = {k: len(v) for k, v in todo.items()}
     everyone = len(patients(engine, MODULE)) if only is None else len(set(only))
     needed = {s for k in kinds if len(todo[k]) for s in KINDS[k]}
@@ -133,9 +144,9 @@ def refresh(engine: Engine, kinds: Iterable[str] | None = None, only: Iterable[i
         index = todo[kind].index
         if not len(index):
             continue
-        results = compute(kind, index, frames)
+        results = compute(kind, index, frames, settings)
         now = utcnow()
-        rows = [{"patient_id": int(pid), "kind": kind, "rules": RULES, "input_version": int(version),
+        rows = [{"patient_id": int(pid), "kind": kind, "rules": rules(kind, settings), "input_version": int(version),
                  "computed_at": now, "result": results[int(pid)]} for pid, version in todo[kind].items()]
         with engine.begin() as connection:
             for start in range(0, len(rows), 5000):
@@ -145,9 +156,13 @@ def refresh(engine: Engine, kinds: Iterable[str] | None = None, only: Iterable[i
     return Refresh(total, {k: everyone - n for k, n in total.items()})
 
 
-def latest(engine: Engine, kind: str, registry_ids: Iterable[str] | None = None) -> dict[str, dict[str, Any]]:
-    """The current fact of `kind` per patient, keyed by registry ID (every patient, or only those named)."""
-    newest = select(func.max(DerivedFact.id)).where(DerivedFact.kind == kind).group_by(DerivedFact.patient_id)
+def latest(engine: Engine, kind: str, registry_ids: Iterable[str] | None = None,
+           settings: Settings | None = None) -> dict[str, dict[str, Any]]:
+    """The current fact of `kind` per patient computed under the current rules (for RAIR: under `settings`),
+    keyed by registry ID (every patient, or only those named)."""
+    newest = (select(func.max(DerivedFact.id))
+              .where(DerivedFact.kind == kind, DerivedFact.rules == rules(kind, settings))
+              .group_by(DerivedFact.patient_id))
     query = (
         select(Patient.registry_id, DerivedFact.result, DerivedFact.computed_at)
         .join(Patient, and_(Patient.id == DerivedFact.patient_id))

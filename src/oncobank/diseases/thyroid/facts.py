@@ -9,7 +9,7 @@ import pandas as pd
 from oncobank.diseases.thyroid import recist
 from oncobank.diseases.thyroid.activity import cumulative_activity, in_all_units, therapy_courses
 from oncobank.diseases.thyroid.evidence import iso, plain, refs
-from oncobank.diseases.thyroid.staging import stage_group
+from oncobank.diseases.thyroid.staging import StagingError, stage_group
 
 MALIGNANT_CYTOLOGY = ("V", "VI")  # Bethesda suspicious for malignancy / malignant
 DAYS_PER_MONTH = 30.4375
@@ -85,7 +85,8 @@ def stage_facts(pids: pd.Index, demographics: pd.DataFrame, diagnosis: pd.DataFr
                 cytology: pd.DataFrame) -> dict[int, dict[str, Any]]:
     """AJCC/UICC 8th-edition stage group from histology, age at diagnosis and the initial T, N, M.
 
-    The birth date is read only to compute the age; it is not part of the fact.
+    The birth date is read only to compute the age; it is not part of the fact. Without a stage group, `problem`
+    says why: {"code": "missing", "value": [fields]}, or a StagingError's code ("t_category", "histology") and value.
     """
     births = pd.to_datetime(demographics.drop_duplicates("patient_id").set_index("patient_id")["birth_date"],
                             errors="coerce")
@@ -112,13 +113,13 @@ def stage_facts(pids: pd.Index, demographics: pd.DataFrame, diagnosis: pd.DataFr
                         recorded_stage_group=plain(row["stage_group"]), staging_entry_id=int(row["entry_id"]))
         missing = [k for k in ("histology", "age_at_diagnosis", "t", "n", "m") if fact[k] is None]
         if missing:
-            fact["problem"] = "missing: " + ", ".join(missing)
+            fact["problem"] = {"code": "missing", "value": missing}
         else:
             try:
                 fact["stage_group"] = stage_group(fact["histology"], fact["age_at_diagnosis"], fact["t"], fact["n"],
                                                   fact["m"])
-            except ValueError as exc:
-                fact["problem"] = str(exc)
+            except StagingError as exc:
+                fact["problem"] = {"code": exc.code, "value": exc.value}
         out[pid] = fact
     return out
 

@@ -1,8 +1,9 @@
 """RAIR engine: the five radioiodine-refractoriness criteria for every patient at once, with their evidence.
 
-Implements docs/rair-operational-definitions.md on section frames (see `entries.read_section`): each criterion
-is a handful of vectorised joins and filters over the whole registry; only the evidence lists are assembled
-patient by patient. The synthetic hospital's ground truth is a separate implementation and is not used here.
+Implements docs/rair-operational-definitions.md on section frames (see `entries.read_section`), with the windows
+and thresholds of the study settings (`settings.Settings`): each criterion is a handful of vectorised joins and
+filters over the whole registry; only the evidence lists are assembled patient by patient. The synthetic
+hospital's ground truth is a separate implementation of the same settings and is not used here.
 """
 
 from __future__ import annotations
@@ -13,16 +14,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from oncobank.diseases.thyroid.activity import in_all_units, reaches_threshold, therapy_courses
+from oncobank.diseases.thyroid.activity import convert, in_all_units, reaches_threshold, therapy_courses
 from oncobank.diseases.thyroid.evidence import Evidence, iso, merge, plain, refs, unique
+from oncobank.diseases.thyroid.settings import (
+    Duration,
+    FlipFlop,
+    HighActivityPersistence,
+    NonAvidLesion,
+    ProgressionDespiteUptake,
+    Settings,
+    default_settings,
+)
 
 CRITERIA = ("uptake_loss", "non_avid_lesion", "progression_despite_uptake", "high_activity_persistence", "flip_flop")
 MET, NOT_MET, NOT_EVALUABLE = "met", "not_met", "not_evaluable"
 BED = "thyroid_bed"
-WINDOW_DAYS = 90
-NOT_FOR_LESIONS = ("SPECT", "SPECT_CT", "scintigraphy", "PET_CT_I124")  # functional scans do not show lesions
-PROGRESSION_MONTHS = (12, 16)
-INCOMPLETE = ("structural_incomplete", "biochemical_incomplete")
 
 # What the engine reads, and how (see entries.read_section).
 SECTIONS: dict[str, dict[str, str]] = {
@@ -36,50 +42,16 @@ SCAN_FIELDS = ("procedure", "isotope", "post_scan_modality", "uptake", "uptake_s
 LESION_FIELDS = ("modality", "lesions_present", "lesion_sites")
 PROGRESSION_FIELDS = ("modality", "recist_response", "new_lesions")
 
-# Why a criterion has its status; the labels are in REASONS (English, Russian).
-REASONS: dict[str, tuple[str, str]] = {
-    "uptake_lost_after_avid_scan": (
-        "a later post-therapy scan shows no uptake (or only in the thyroid bed) after uptake outside the bed",
-        "на более позднем посттерапевтическом сканировании нет накопления (или только в ложе) "
-        "после накопления вне ложа"),
-    "uptake_not_lost": ("no later scan lost uptake seen outside the thyroid bed",
-                        "нет потери накопления, выявленного вне ложа щитовидной железы"),
-    "fewer_than_two_post_therapy_scans": ("fewer than two post-therapy scans",
-                                          "менее двух посттерапевтических сканирований"),
-    "lesion_without_uptake": ("a lesion seen on imaging has no uptake on a post-therapy scan within 90 days",
-                              "очаг, выявленный при визуализации, не накапливает радиойод "
-                              "на сканировании в пределах 90 дней"),
-    "lesions_avid_or_not_near_a_scan": ("every lesion within 90 days of a post-therapy scan took up radioiodine",
-                                        "все очаги в пределах 90 дней от сканирования накапливали радиойод"),
-    "no_lesion_imaging": ("no imaging that shows lesions (US, CT, MRI, FDG PET/CT, X-ray)",
-                          "нет исследований, выявляющих очаги (УЗИ, КТ, МРТ, ПЭТ/КТ с ФДГ, рентген)"),
-    "no_post_therapy_scan": ("no post-therapy I-131 scan with an uptake result",
-                             "нет посттерапевтического сканирования с 131I с оценкой накопления"),
-    "progression_12_16_months_after_avid_scan": (
-        "structural progression 12–16 months after a scan with uptake outside the thyroid bed",
-        "структурное прогрессирование через 12–16 мес. после сканирования с накоплением вне ложа"),
-    "no_progression_12_16_months": ("imaging 12–16 months after the avid scan shows no progression",
-                                    "исследования через 12–16 мес. после сканирования без прогрессирования"),
-    "no_avid_post_therapy_scan": ("no post-therapy scan with uptake outside the thyroid bed",
-                                  "нет посттерапевтического сканирования с накоплением вне ложа"),
-    "no_imaging_12_16_months": ("no imaging 12–16 months after a scan with uptake",
-                                "нет исследований через 12–16 мес. после сканирования с накоплением"),
-    "persistent_disease_after_600_mci": ("persistent disease at the first follow-up after ≥ 600 mCi (22.2 GBq)",
-                                         "персистенция на первом визите после ≥ 600 мКи (22,2 ГБк)"),
-    "remission_after_600_mci": ("no evidence of disease (or indeterminate) at the first follow-up after ≥ 600 mCi",
-                                "нет признаков заболевания (или неопределённый ответ) после ≥ 600 мКи"),
-    "total_below_600_mci": ("cumulative I-131 activity below 600 mCi (22.2 GBq)",
-                            "суммарная активность 131I менее 600 мКи (22,2 ГБк)"),
-    "no_i131_therapy": ("no I-131 therapy recorded", "нет курсов радиойодтерапии 131I"),
-    "no_follow_up_after_600_mci": ("no follow-up with a disease status after reaching 600 mCi",
-                                   "нет визита со статусом заболевания после достижения 600 мКи"),
-    "negative_spect_ct_positive_fdg_pet": ("negative radioiodine SPECT/CT and positive FDG PET/CT within 90 days",
-                                           "отрицательная ОФЭКТ/КТ с радиойодом и положительная ПЭТ/КТ с ФДГ "
-                                           "в пределах 90 дней"),
-    "no_flip_flop_pair": ("no negative SPECT/CT with a positive FDG PET/CT within 90 days",
-                          "нет пары: отрицательная ОФЭКТ/КТ и положительная ПЭТ/КТ с ФДГ в пределах 90 дней"),
-    "no_spect_ct": ("no radioiodine SPECT/CT", "нет ОФЭКТ/КТ с радиойодом"),
-    "no_fdg_pet": ("no FDG PET/CT", "нет ПЭТ/КТ с ФДГ"),
+# Why a criterion has its status, per criterion (texts in both languages: wording.REASONS).
+REASONS: dict[str, tuple[str, ...]] = {
+    "uptake_loss": ("uptake_lost_after_avid_scan", "uptake_not_lost", "fewer_than_two_post_therapy_scans"),
+    "non_avid_lesion": ("lesion_without_uptake", "lesions_avid_or_not_near_a_scan", "no_lesion_imaging",
+                        "no_post_therapy_scan"),
+    "progression_despite_uptake": ("progression_in_window_after_avid_scan", "no_progression_in_window",
+                                   "no_avid_post_therapy_scan", "no_imaging_in_window"),
+    "high_activity_persistence": ("persistent_disease_after_threshold", "remission_after_threshold",
+                                  "total_below_threshold", "no_i131_therapy", "no_follow_up_after_threshold"),
+    "flip_flop": ("negative_scan_positive_fdg_pet", "no_flip_flop_pair", "no_radioiodine_scan", "no_fdg_pet"),
 }
 
 
@@ -185,15 +157,29 @@ def uptake_loss(pids: pd.Index, post: pd.DataFrame) -> Outcome:
     return Outcome(table, evidence)
 
 
-def non_avid_lesion(pids: pd.Index, post: pd.DataFrame, imaging: pd.DataFrame, bits: dict[str, int]) -> Outcome:
-    studies = imaging[~imaging["modality"].isin(NOT_FOR_LESIONS)]
+def _offset(duration: Duration) -> pd.DateOffset | pd.Timedelta:
+    """A duration to add to dates: calendar months (clipped at the month's end, as relativedelta) or days."""
+    if duration.months is not None:
+        return pd.DateOffset(months=duration.months)
+    return pd.Timedelta(days=duration.count)
+
+
+def within(a: pd.Series, b: pd.Series, window: Duration) -> pd.Series:
+    """True where the later of the two dates is at most `window` after the earlier (both ends included)."""
+    earlier, later = a.where(a <= b, b), a.where(a > b, b)
+    return later <= earlier + _offset(window)
+
+
+def non_avid_lesion(pids: pd.Index, post: pd.DataFrame, imaging: pd.DataFrame, bits: dict[str, int],
+                    rule: NonAvidLesion) -> Outcome:
+    studies = imaging[~imaging["modality"].isin(rule.not_lesion_imaging.codes)]
     table = _table(pids, NOT_EVALUABLE, "no_lesion_imaging")
     with_studies = pd.Index(studies["patient_id"].unique())
     _set(table, with_studies.difference(post["patient_id"].unique()), NOT_EVALUABLE, "no_post_therapy_scan")
     _set(table, with_studies.intersection(post["patient_id"].unique()), NOT_MET, "lesions_avid_or_not_near_a_scan")
     lesions = studies[studies["lesion_mask"] != 0]
     pairs = _paired(lesions, post, "_scan")
-    pairs = pairs[(pairs["date"] - pairs["date_scan"]).abs().dt.days <= WINDOW_DAYS]
+    pairs = pairs[within(pairs["date"], pairs["date_scan"], rule.within)]
     missing = pairs["lesion_mask"].to_numpy() & ~pairs["uptake_mask_scan"].to_numpy()
     hits = pairs[missing != 0].assign(when=lambda f: f[["date", "date_scan"]].max(axis=1))
     hits = _first(hits, "when")
@@ -206,24 +192,24 @@ def non_avid_lesion(pids: pd.Index, post: pd.DataFrame, imaging: pd.DataFrame, b
         refs(_side(hits, "_scan"), "post_therapy_scan", "radioiodine", SCAN_FIELDS),
         refs(post[post["patient_id"].isin(table.index[table["status"] == NOT_MET])], "post_therapy_scan",
              "radioiodine", SCAN_FIELDS),
-        refs(near, "lesion_imaging_within_90_days", "imaging", LESION_FIELDS),
+        refs(near, "lesion_imaging_in_window", "imaging", LESION_FIELDS),
     )
     return Outcome(table, {pid: unique(records) for pid, records in evidence.items()})
 
 
-def progression_despite_uptake(pids: pd.Index, post: pd.DataFrame, imaging: pd.DataFrame) -> Outcome:
+def progression_despite_uptake(pids: pd.Index, post: pd.DataFrame, imaging: pd.DataFrame,
+                               rule: ProgressionDespiteUptake) -> Outcome:
     avid = post[post["avid"]]
     table = _table(pids, NOT_EVALUABLE, "no_avid_post_therapy_scan")
-    _set(table, avid["patient_id"].unique(), NOT_EVALUABLE, "no_imaging_12_16_months")
+    _set(table, avid["patient_id"].unique(), NOT_EVALUABLE, "no_imaging_in_window")
     pairs = _paired(imaging, avid, "_scan")
-    low, high = PROGRESSION_MONTHS
-    start = pairs["date_scan"] + pd.DateOffset(months=low)  # calendar months, clipped at month end
-    end = pairs["date_scan"] + pd.DateOffset(months=high)
+    start = pairs["date_scan"] + _offset(rule.after_scan.earliest)
+    end = pairs["date_scan"] + _offset(rule.after_scan.latest)
     window = pairs[(pairs["date"] >= start) & (pairs["date"] <= end)]
-    _set(table, window["patient_id"].unique(), NOT_MET, "no_progression_12_16_months")
+    _set(table, window["patient_id"].unique(), NOT_MET, "no_progression_in_window")
     progressed = window[(window["recist_response"] == "PD") | (window["new_lesions"] == "yes")]
     first = _first(progressed, "date")
-    _set(table, first["patient_id"], MET, "progression_12_16_months_after_avid_scan", first["date"])
+    _set(table, first["patient_id"], MET, "progression_in_window_after_avid_scan", first["date"])
     first = first.assign(months_after_scan=[round((d - s).days / 30.4375, 1) for d, s in
                                             zip(first["date"], first["date_scan"], strict=True)])
     unmet = window[~window["patient_id"].isin(first["patient_id"])]
@@ -232,67 +218,71 @@ def progression_despite_uptake(pids: pd.Index, post: pd.DataFrame, imaging: pd.D
         refs(_side(first, "_scan"), "scan_with_uptake", "radioiodine", SCAN_FIELDS),
         refs(first, "progression_imaging", "imaging", PROGRESSION_FIELDS, months_after_scan="months_after_scan"),
         refs(_side(unmet, "_scan"), "scan_with_uptake", "radioiodine", SCAN_FIELDS),
-        refs(unmet, "imaging_12_16_months_after_scan", "imaging", PROGRESSION_FIELDS),
+        refs(unmet, "imaging_in_window", "imaging", PROGRESSION_FIELDS),
         refs(without_window, "scan_with_uptake", "radioiodine", SCAN_FIELDS),
     )
     return Outcome(table, {pid: unique(records) for pid, records in evidence.items()})
 
 
-def high_activity_persistence(pids: pd.Index, radioiodine: pd.DataFrame, follow_up: pd.DataFrame) -> Outcome:
+def high_activity_persistence(pids: pd.Index, radioiodine: pd.DataFrame, follow_up: pd.DataFrame,
+                              rule: HighActivityPersistence) -> Outcome:
     courses = therapy_courses(radioiodine)
     courses["cumulative"] = [in_all_units(x) for x in courses["cumulative_mbq"]]
     courses["activity_units"] = [in_all_units(x) for x in courses["activity"]]
+    threshold = convert(rule.cumulative_activity.value, rule.cumulative_activity.unit, "MBq")
     table = _table(pids, NOT_EVALUABLE, "no_i131_therapy")
-    _set(table, courses["patient_id"].unique(), NOT_MET, "total_below_600_mci")
-    reached = courses[reaches_threshold(courses["cumulative_mbq"])].drop_duplicates("patient_id")
-    _set(table, reached["patient_id"], NOT_EVALUABLE, "no_follow_up_after_600_mci")
+    _set(table, courses["patient_id"].unique(), NOT_MET, "total_below_threshold")
+    reached = courses[reaches_threshold(courses["cumulative_mbq"], threshold)].drop_duplicates("patient_id")
+    _set(table, reached["patient_id"], NOT_EVALUABLE, "no_follow_up_after_threshold")
     statuses = follow_up[follow_up["disease_status"].notna()].merge(
         reached[["patient_id", "date", "course"]].rename(columns={"date": "reached", "course": "reached_course"}),
         on="patient_id")
     statuses = statuses[statuses["date"] >= statuses["reached"]]
     first_day = statuses.groupby("patient_id")["date"].transform("min")
     deciding = statuses[statuses["date"] == first_day]
-    persistent = deciding.groupby("patient_id")["disease_status"].agg(lambda s: s.isin(INCOMPLETE).any())
+    persistent = deciding.groupby("patient_id")["disease_status"].agg(
+        lambda s: s.isin(rule.persistent_statuses.codes).any())
     days = deciding.drop_duplicates("patient_id").set_index("patient_id")["date"]
-    _set(table, persistent.index[~persistent], NOT_MET, "remission_after_600_mci")
+    _set(table, persistent.index[~persistent], NOT_MET, "remission_after_threshold")
     met = persistent.index[persistent]
-    _set(table, met, MET, "persistent_disease_after_600_mci", days.loc[met])
+    _set(table, met, MET, "persistent_disease_after_threshold", days.loc[met])
     # Courses up to the one that reached the threshold (all courses when it was never reached).
     limit = courses["patient_id"].map(reached.set_index("patient_id")["course"]).fillna(np.inf)
     evidence = merge(
         refs(courses[courses["course"] <= limit], "i131_course", "radioiodine", ("procedure", "isotope"),
              activity="activity_units", cumulative_activity="cumulative"),
-        refs(deciding, "first_follow_up_after_600_mci", "follow_up", ("disease_status",)),
+        refs(deciding, "first_follow_up_after_threshold", "follow_up", ("disease_status",)),
     )
     return Outcome(table, evidence)
 
 
-def flip_flop(pids: pd.Index, radioiodine: pd.DataFrame, imaging: pd.DataFrame) -> Outcome:
-    spect = radioiodine[radioiodine["post_scan_modality"] == "SPECT_CT"]
+def flip_flop(pids: pd.Index, radioiodine: pd.DataFrame, imaging: pd.DataFrame, rule: FlipFlop) -> Outcome:
+    scans = radioiodine[radioiodine["post_scan_modality"].isin(rule.negative_scans.codes)]
     pet = imaging[imaging["modality"] == "PET_CT_FDG"]
-    table = _table(pids, NOT_EVALUABLE, "no_spect_ct")
-    with_spect = pd.Index(spect["patient_id"].unique())
-    _set(table, with_spect.difference(pet["patient_id"].unique()), NOT_EVALUABLE, "no_fdg_pet")
-    _set(table, with_spect.intersection(pet["patient_id"].unique()), NOT_MET, "no_flip_flop_pair")
-    pairs = _paired(spect[spect["uptake"] == "absent"], pet[pet["fdg_avid"] == "yes"], "_pet")
-    pairs = pairs[(pairs["date"] - pairs["date_pet"]).abs().dt.days <= WINDOW_DAYS]
+    table = _table(pids, NOT_EVALUABLE, "no_radioiodine_scan")
+    with_scans = pd.Index(scans["patient_id"].unique())
+    _set(table, with_scans.difference(pet["patient_id"].unique()), NOT_EVALUABLE, "no_fdg_pet")
+    _set(table, with_scans.intersection(pet["patient_id"].unique()), NOT_MET, "no_flip_flop_pair")
+    pairs = _paired(scans[scans["uptake"] == "absent"], pet[pet["fdg_avid"] == "yes"], "_pet")
+    pairs = pairs[within(pairs["date"], pairs["date_pet"], rule.within)]
     first = _first(pairs.assign(when=pairs[["date", "date_pet"]].max(axis=1)), "when")
-    _set(table, first["patient_id"], MET, "negative_spect_ct_positive_fdg_pet", first["when"])
+    _set(table, first["patient_id"], MET, "negative_scan_positive_fdg_pet", first["when"])
     unmet = table.index[table["status"] == NOT_MET]
     evidence = merge(
-        refs(first, "negative_spect_ct", "radioiodine", SCAN_FIELDS),
+        refs(first, "negative_radioiodine_scan", "radioiodine", SCAN_FIELDS),
         refs(_side(first, "_pet"), "positive_fdg_pet", "imaging", ("modality", "fdg_avid")),
-        refs(spect[spect["patient_id"].isin(unmet)], "spect_ct", "radioiodine", SCAN_FIELDS),
+        refs(scans[scans["patient_id"].isin(unmet)], "radioiodine_scan", "radioiodine", SCAN_FIELDS),
         refs(pet[pet["patient_id"].isin(unmet)], "fdg_pet", "imaging", ("modality", "fdg_avid")),
     )
     return Outcome(table, evidence)
 
 
-def evaluate(pids: pd.Index, radioiodine: pd.DataFrame, imaging: pd.DataFrame,
-             follow_up: pd.DataFrame) -> dict[int, dict[str, Any]]:
+def evaluate(pids: pd.Index, radioiodine: pd.DataFrame, imaging: pd.DataFrame, follow_up: pd.DataFrame,
+             settings: Settings | None = None) -> dict[int, dict[str, Any]]:
     """RAIR result of every patient in `pids`: rair (true/false/null), rr_date, and each criterion's status,
-    date, reason and evidence. The frames are the sections read with `SECTIONS` (any patients; extra ones
-    are ignored)."""
+    date, reason and evidence, under `settings` (the module's own when None). The frames are the sections read
+    with `SECTIONS` (any patients; extra ones are ignored)."""
+    rules = (settings or default_settings()).criteria
     pids = pd.Index(pids, name="patient_id")
     radioiodine, imaging = (f[f["date"].notna() & f["patient_id"].isin(pids)] for f in (radioiodine, imaging))
     follow_up = follow_up[follow_up["date"].notna() & follow_up["patient_id"].isin(pids)]
@@ -300,10 +290,12 @@ def evaluate(pids: pd.Index, radioiodine: pd.DataFrame, imaging: pd.DataFrame,
     post = post_therapy_scans(radioiodine)
     outcomes = {
         "uptake_loss": uptake_loss(pids, post),
-        "non_avid_lesion": non_avid_lesion(pids, post, imaging, bits),
-        "progression_despite_uptake": progression_despite_uptake(pids, post, imaging),
-        "high_activity_persistence": high_activity_persistence(pids, radioiodine, follow_up),
-        "flip_flop": flip_flop(pids, radioiodine, imaging),
+        "non_avid_lesion": non_avid_lesion(pids, post, imaging, bits, rules.non_avid_lesion),
+        "progression_despite_uptake": progression_despite_uptake(pids, post, imaging,
+                                                                 rules.progression_despite_uptake),
+        "high_activity_persistence": high_activity_persistence(pids, radioiodine, follow_up,
+                                                               rules.high_activity_persistence),
+        "flip_flop": flip_flop(pids, radioiodine, imaging, rules.flip_flop),
     }
     return assemble(pids, outcomes)
 

@@ -10,23 +10,18 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from oncobank.dictionary import load_module
-from oncobank.diseases.thyroid import derived
+from oncobank.diseases.thyroid import derived, wording
+from oncobank.diseases.thyroid.population import population
 from oncobank.diseases.thyroid.rair import CRITERIA
-from oncobank.diseases.thyroid.staging import DIFFERENTIATED
+from oncobank.diseases.thyroid.settings import Settings, default_settings
+from oncobank.diseases.thyroid.wording import number, pick
 
-STUDY_HISTOLOGY = DIFFERENTIATED - {"poorly_differentiated", "differentiated_high_grade"}
-STUDY_AGE = (18, 80)
 MAX_COURSES = 5  # the study lists the 1st … 5th course; more are counted with the 5th
-INCOMPLETE = ("structural_incomplete", "biochemical_incomplete")
 
 LABELS: dict[str, tuple[str, str]] = {  # key: (en, ru)
     "title": ("Cohort characteristics and radioiodine refractoriness",
-              "Характеристика когорты и радиойодрефрактерность"),
-    "subtitle": ("Differentiated thyroid cancer treated with radioiodine",
-                 "Дифференцированный рак щитовидной железы, радиойодтерапия"),
+              "Характеристика когорты и радиойодрезистентность"),
     "generated": ("Generated", "Сформирован"),
-    "cohort_note": ("Study population: papillary, follicular or oncocytic carcinoma, age 18–80 at diagnosis",
-                    "Исследуемая группа: папиллярный, фолликулярный или онкоцитарный рак, возраст 18–80 лет"),
     "all_note": ("All patients of the registry", "Все пациенты регистра"),
     "registry": ("Patients in the registry", "Пациентов в регистре"),
     "excluded": ("Excluded by the study criteria", "Исключены по критериям исследования"),
@@ -37,20 +32,17 @@ LABELS: dict[str, tuple[str, str]] = {  # key: (en, ru)
     "sex": ("Sex", "Пол"),
     "age": ("Age at diagnosis, years: mean [min–max]", "Возраст на момент диагноза, лет: среднее [мин–макс]"),
     "histology": ("Histological type", "Гистологический тип"),
-    "stage": ("Stage (TNM 8th ed.)", "Стадия (TNM 8-е изд.)"),
+    "stage": ("Stage (TNM 8th ed.)", "Стадия (TNM, 8-е изд.)"),
     "stage_unknown": ("not stageable / missing", "не определена"),
     "metastases": ("Metastases", "Метастазы"),
     "regional": ("regional (N1)", "регионарные (N1)"),
     "distant": ("distant (M1)", "отдалённые (M1)"),
     "recurrence": ("Recurrence after remission", "Рецидив после ремиссии"),
-    "courses": ("Courses of I-131 therapy received", "Получено курсов радиойодтерапии"),
+    "courses": ("Courses of I-131 therapy received", "Получено курсов радиойодтерапии 131I"),
     "course_n": ("{n}", "{n}"),
     "course_more": ("{n} or more", "{n} и более"),
     "none": ("none", "нет"),
-    "rair_title": ("Radioiodine refractoriness (RAIR)", "Радиойодрефрактерность (РЙР)"),
-    "rair_true": ("refractory", "рефрактерные"),
-    "rair_false": ("not refractory", "не рефрактерные"),
-    "rair_null": ("not evaluable", "оценка невозможна"),
+    "rair_title": ("Radioiodine refractoriness (RAIR)", "Радиойодрезистентность (РЙР)"),
     "by_criterion": ("RAIR patients by criterion met (a patient may meet several)",
                      "Пациенты с РЙР по выполненным критериям (возможно несколько)"),
     "criterion": ("Criterion", "Критерий"),
@@ -58,14 +50,20 @@ LABELS: dict[str, tuple[str, str]] = {  # key: (en, ru)
     "first_criterion": ("first met (RR date)", "первый (дата РЙР)"),
     "cumulative": ("Cumulative I-131 activity of RAIR patients, GBq (mCi): mean [min–max]",
                    "Суммарная активность 131I у пациентов с РЙР, ГБк (мКи): среднее [мин–макс]"),
+    "settings": ("Settings of the criteria and the population", "Параметры критериев и исследуемой группы"),
+    "settings_file": ("Settings file", "Файл параметров"),
+    "applies_to": ("Applies to", "Относится к"),
+    "setting": ("Setting", "Параметр"),
+    "setting_value": ("Value", "Значение"),
+    "source": ("Source", "Источник"),
+    "references": ("References", "Литература"),
     "aggregates": ("Aggregates only; no patient is identified in this report.",
                    "Только сводные данные; пациенты в отчёте не идентифицируются."),
 }
 
 
 def label(key: str, lang: str) -> str:
-    en, ru = LABELS[key]
-    return ru if lang == "ru" else en
+    return pick(LABELS[key], lang)
 
 
 def _pct(n: int, d: int) -> float | None:
@@ -79,23 +77,49 @@ def _row(name: str, n: int, d: int, indent: bool = True) -> dict[str, Any]:
 def recurrences(engine: Engine) -> set[int]:
     """Patients with a follow-up of no evidence of disease followed later by an incomplete response."""
     follow = derived.read_frames(engine, ["follow_up"])["follow_up"].dropna(subset=["disease_status"])
-    ned = follow[follow["disease_status"] == "ned"].groupby("patient_id")["date"].min()
-    later = follow[follow["disease_status"].isin(INCOMPLETE)]
-    later = later[later["date"] > later["patient_id"].map(ned)]
+    ned = follow[follow["disease_status"] == "ned"].groupby("patient_id")["date"].min().rename("ned")
+    later = follow[follow["disease_status"].isin(("structural_incomplete", "biochemical_incomplete"))]
+    later = later.merge(ned.reset_index(), on="patient_id")
+    later = later[later["date"] > later["ned"]]
     return set(later["patient_id"].tolist())
 
 
-def cohort(engine: Engine, lang: str = "en", study_only: bool = True) -> dict[str, Any]:
-    """Table 1 and the RAIR breakdown (n and %), computed from the current derived facts."""
-    derived.refresh(engine)
+def subtitle(settings: Settings, study_only: bool, lang: str) -> str:
+    """What the population is, from the settings (so it is true of every patient counted)."""
+    if not study_only:
+        return label("all_note", lang)
+    rule = settings.population
+    ages = wording.span(rule.age_at_diagnosis.min, rule.age_at_diagnosis.max, "years", lang)
+    text = (f"{wording.codes(rule.histology, lang)}; "
+            f"{pick(('age at diagnosis', 'возраст на момент диагноза'), lang)} {ages}")
+    if rule.i131_therapy.required:
+        text += pick(("; treated with I-131", "; радиойодтерапия 131I"), lang)
+    return text
+
+
+def _range(values: pd.Series, lang: str, digits: int) -> str:
+    """mean [min–max] with the language's decimal mark."""
+    return (f"{number(values.mean(), lang, digits)} "
+            f"[{number(values.min(), lang, digits)}–{number(values.max(), lang, digits)}]")
+
+
+def cohort(engine: Engine, lang: str = "en", study_only: bool = True,
+           settings: Settings | None = None) -> dict[str, Any]:
+    """Table 1 and the RAIR breakdown (n and %) of the study population (or everyone), from the current derived
+    facts under the study settings (the module's own when None)."""
+    settings = settings or default_settings()
+    derived.refresh(engine, settings=settings)
     dictionary = load_module("thyroid")
     code_label = {name: {c.code: c.label.get(lang) for c in d.codes} for name, d in dictionary.domains.items()}
     ids = derived.patients(engine, derived.MODULE)
     to_registry = dict(zip(ids["patient_id"], ids["registry_id"], strict=True))
     recurred = {to_registry[p] for p in recurrences(engine)}
-    stage, activity, rair = (derived.latest(engine, k) for k in ("stage", "activity", "rair"))
+    stage, activity = derived.latest(engine, "stage"), derived.latest(engine, "activity")
+    rair = derived.latest(engine, "rair", settings=settings)
+    counted = population(stage, activity, settings, study_only=study_only)
     rows = []
-    for rid, s in stage.items():
+    for rid in counted.members:
+        s = stage[rid]
         rows.append({"rid": rid, "sex": s["sex"], "age": s["age_at_diagnosis"], "histology": s["histology"],
                      "stage": s["stage_group"], "n": s["n"], "m": s["m"], "sites": s["metastasis_sites"],
                      "courses": activity[rid]["courses"], "gbq": activity[rid]["total"]["gbq"],
@@ -104,10 +128,8 @@ def cohort(engine: Engine, lang: str = "en", study_only: bool = True) -> dict[st
                      "first": [c for c in rair[rid]["criteria_met"]
                                if rair[rid]["criteria"][c]["date"] == rair[rid]["rr_date"]],
                      "recurrence": rid in recurred})
-    frame = pd.DataFrame(rows, columns=["rid", "sex", "age", "histology", "stage", "n", "m", "sites", "courses",
+    table = pd.DataFrame(rows, columns=["rid", "sex", "age", "histology", "stage", "n", "m", "sites", "courses",
                                         "gbq", "mci", "rair", "rr_date", "met", "first", "recurrence"])
-    eligible = frame["histology"].isin(STUDY_HISTOLOGY) & frame["age"].between(*STUDY_AGE)
-    table = frame[eligible] if study_only else frame
     n = len(table)
     site_group = {c.code: c.group for c in dictionary.domains["body_site"].codes}
     regional = table["n"].fillna("").str.contains("N1") | table["sites"].map(
@@ -122,7 +144,7 @@ def cohort(engine: Engine, lang: str = "en", study_only: bool = True) -> dict[st
         t1.append(_row(code_label["sex"][code], (table["sex"] == code).sum(), n))
     ages = table["age"].dropna()
     t1.append({"label": label("age", lang), "indent": False,
-               "text": f"{ages.mean():.1f} [{ages.min():.0f}–{ages.max():.0f}]" if len(ages) else "–"})
+               "text": f"{number(ages.mean(), lang, 1)} [{ages.min():.0f}–{ages.max():.0f}]" if len(ages) else "–"})
     t1.append({"label": label("histology", lang), "header": True})
     for code, count in table["histology"].value_counts().items():
         t1.append(_row(code_label["thyroid_histology"].get(code, code), count, n))
@@ -143,24 +165,24 @@ def cohort(engine: Engine, lang: str = "en", study_only: bool = True) -> dict[st
 
     refractory = table[table["rair"] == True]  # noqa: E712 - the column holds True/False/None
     r = len(refractory)
-    status = [_row(label("rair_true", lang), r, n),
-              _row(label("rair_false", lang), (table["rair"] == False).sum(), n),  # noqa: E712
-              _row(label("rair_null", lang), table["rair"].isna().sum(), n)]
+    status = [_row(pick(wording.RESULT[True], lang), r, n),
+              _row(pick(wording.RESULT[False], lang), (table["rair"] == False).sum(), n),  # noqa: E712
+              _row(pick(wording.RESULT[None], lang), table["rair"].isna().sum(), n)]
     criteria = []
     for name in CRITERIA:
         met = refractory["met"].map(lambda xs, c=name: c in xs).sum()
         first = refractory["first"].map(lambda xs, c=name: c in xs).sum()
-        criteria.append({"code": name, "label": code_label["rair_criterion"][name], "n": int(met),
+        criteria.append({"code": name, "label": wording.criterion(name, lang), "n": int(met),
                          "pct": _pct(int(met), r), "first": int(first), "first_pct": _pct(int(first), r)})
-    cumulative = None
-    if r:
-        g, m = refractory["gbq"], refractory["mci"]
-        cumulative = (f"{g.mean():.1f} [{g.min():.1f}–{g.max():.1f}] "
-                      f"({m.mean():.0f} [{m.min():.0f}–{m.max():.0f}])")
+    cumulative = (f"{_range(refractory['gbq'], lang, 1)} ({_range(refractory['mci'], lang, 0)})" if r else None)
+    setting_rows, references = wording.settings_rows(settings, lang)
     return {
         "lang": lang, "generated": date.today().isoformat(), "study_only": study_only,
-        "registry_patients": len(frame), "excluded": int((~eligible).sum()) if study_only else 0,
+        "registry_patients": counted.registry, "excluded": counted.registry - n if study_only else 0,
+        "population": {**counted.to_json(), "text": wording.population_text(counted, settings, lang)},
+        "subtitle": subtitle(settings, study_only, lang),
         "n": n, "table1": t1, "rair": status, "criteria": criteria, "rair_n": r, "cumulative": cumulative,
+        "settings": settings.to_json(), "settings_rows": setting_rows, "references": references,
         "labels": {k: label(k, lang) for k in LABELS},
     }
 
@@ -171,24 +193,30 @@ def render_html(data: dict[str, Any]) -> str:
 
     env = Environment(loader=PackageLoader("oncobank.diseases.thyroid", "templates"),
                       autoescape=select_autoescape(["html", "j2"]))
+    env.filters["num"] = lambda value, digits=1: number(value, data["lang"], digits)
     return env.get_template("cohort_report.html.j2").render(**data)
 
 
 def to_json(data: dict[str, Any]) -> dict[str, Any]:
-    """The report's numbers without the interface labels."""
-    return {k: v for k, v in data.items() if k != "labels"}
+    """The report's numbers and settings, without the interface wording."""
+    return {k: v for k, v in data.items() if k not in ("labels", "settings_rows", "references", "subtitle")}
 
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
+def require_chromium(chromium: Path = CHROMIUM) -> None:
+    """FileNotFoundError unless the browser that prints PDFs is installed."""
+    if not chromium.exists():
+        raise FileNotFoundError(f"PDF output needs Chromium at {chromium}; install the 'chromium' package")
+
+
 def print_pdf(html: Path, pdf: Path, chromium: Path = CHROMIUM) -> None:
     """Print the HTML file to PDF (A4) with headless Chromium driven by Playwright."""
     from playwright.sync_api import sync_playwright
 
-    if not chromium.exists():
-        raise FileNotFoundError(f"PDF output needs Chromium at {chromium}; install the 'chromium' package")
+    require_chromium(chromium)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS)
         try:

@@ -6,16 +6,24 @@ DIFFERENTIATED = {"papillary", "follicular", "oncocytic", "invasive_encapsulated
                   "poorly_differentiated", "differentiated_high_grade"}
 
 
+class StagingError(ValueError):
+    """A case the AJCC 8 rules do not stage; `code` and `value` say why (for messages in either language)."""
+
+    def __init__(self, code: str, value: str, message: str):
+        super().__init__(message)
+        self.code, self.value = code, value
+
+
 def _axis(category: str) -> str:
     """Drop the c/p prefix: pT3a -> T3a."""
     return category[1:] if category[:1] in ("c", "p") else category
 
 
 def stage_group(histology: str, age: int, t: str, n: str, m: str) -> str:
-    """Stage group (I … IVC) for a histological type; raises ValueError for categories it cannot stage."""
+    """Stage group (I … IVC) for a histological type; raises StagingError for categories it cannot stage."""
     tt, nn, mm = _axis(t), _axis(n), _axis(m)
     if tt in ("TX", "T0"):
-        raise ValueError(f"cannot stage T category {t}")
+        raise StagingError("t_category", t, f"cannot stage T category {t}")
     node_positive = nn.startswith("N1")
     distant = mm == "M1"
     if histology == "anaplastic":
@@ -35,7 +43,7 @@ def stage_group(histology: str, age: int, t: str, n: str, m: str) -> str:
             return "III"
         return "I" if tt.startswith("T1") else "II"
     if histology not in DIFFERENTIATED:
-        raise ValueError(f"no AJCC 8 staging rule for histology {histology!r}")
+        raise StagingError("histology", histology, f"no AJCC 8 staging rule for histology {histology!r}")
     if age < 55:
         return "II" if distant else "I"
     if distant:

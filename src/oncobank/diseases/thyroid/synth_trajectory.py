@@ -7,6 +7,7 @@ from datetime import date
 
 from dateutil.relativedelta import relativedelta
 
+from oncobank.diseases.thyroid.settings import default_settings
 from oncobank.diseases.thyroid.synth_care import (
     close,
     ct,
@@ -23,29 +24,36 @@ from oncobank.diseases.thyroid.synth_care import (
 )
 from oncobank.diseases.thyroid.synth_course import Course, Recist, days
 from oncobank.diseases.thyroid.synth_refractory import refractory, targeted_line
+from oncobank.diseases.thyroid.synth_truth import later_by
 from oncobank.diseases.thyroid.synth_tumour import DEPARTMENT_SURGERY, Tumour
 from oncobank.synth.rng import weighted
 
-# Near misses: built like the criterion's courses but just outside its definition.
+# Borderlines sit on the window edges of the module's study settings (rair_settings.yaml); their names give the
+# default values. Near misses: built like the criterion's courses but just outside its definition.
 NEAR_MISS = {
     "progression_16_months_plus_1_day": "progression_despite_uptake",
     "progression_12_months_minus_1_day": "progression_despite_uptake",
     "activity_600_then_ned": "high_activity_persistence",
     "activity_595_persistent": "high_activity_persistence",
     "non_avid_91_days": "non_avid_lesion",
-    "flip_flop_91_days": "flip_flop",
+    "flip_flop_12_months_plus_1_day": "flip_flop",
 }
 MET_BORDERLINES = {
     "progression_at_12_months": "progression_despite_uptake",
     "progression_at_16_months": "progression_despite_uptake",
     "activity_exactly_600": "high_activity_persistence",
     "non_avid_90_days": "non_avid_lesion",
-    "flip_flop_90_days": "flip_flop",
+    "flip_flop_12_months": "flip_flop",
 }
 
 
 def months(n: int) -> relativedelta:
     return relativedelta(months=n)
+
+
+def after_progression_window(scan: date) -> date:
+    """The first day after the progression window of a scan (criterion 3): progression is shown only then."""
+    return later_by(scan, default_settings().criteria.progression_despite_uptake.after_scan.latest) + days(1)
 
 
 def after_surgery(course: Course, tumour: Tumour, age: int, scenario: str | None, borderline: str | None) -> None:
@@ -239,21 +247,23 @@ def progression(course: Course, tumour: Tumour, age: int, borderline: str | None
     near_miss = borderline in NEAR_MISS
     if not near_miss and rng.random() < 0.5:
         rai_therapy(course, r1 + months(6) + days(rng.randint(15, 60)), 150.0, sites, distant=distant)
+    window = default_settings().criteria.progression_despite_uptake.after_scan
+    earliest, latest = later_by(r1, window.earliest), later_by(r1, window.latest)
     if borderline == "progression_at_12_months":
-        pd_day = r1 + months(12)
+        pd_day = earliest
     elif borderline == "progression_at_16_months":
-        pd_day = r1 + months(16)
+        pd_day = latest
     elif borderline == "progression_12_months_minus_1_day":
-        pd_day = r1 + months(12) - days(1)
+        pd_day = earliest - days(1)
     elif borderline == "progression_16_months_plus_1_day":
-        ct(course, r1 + months(12) + days(rng.randint(20, 60)), recist, "SD")
-        pd_day = r1 + months(16) + days(1)
+        ct(course, earliest + days(rng.randint(20, 60)), recist, "SD")
+        pd_day = latest + days(1)
     else:
-        low, high = r1 + months(12) + days(1), r1 + months(16) - days(1)
+        low, high = earliest + days(1), latest - days(1)
         pd_day = low + days(rng.randint(0, (high - low).days))
     ct(course, pd_day, recist, "PD")
     # Near misses must not progress inside the window afterwards: the inhibitor answers first.
-    refractory(course, tumour, age, pd_day, recist, calm_until=r1 + months(16) + days(1) if near_miss else None)
+    refractory(course, tumour, age, pd_day, recist, calm_until=after_progression_window(r1) if near_miss else None)
 
 
 def high_activity(course: Course, tumour: Tumour, age: int, borderline: str | None) -> None:
@@ -287,7 +297,7 @@ def high_activity(course: Course, tumour: Tumour, age: int, borderline: str | No
     ct(course, decision - days(rng.randint(1, 10)), recist, "SD")
     status = "structural_incomplete" if rng.random() < 0.75 else "biochemical_incomplete"
     visit(course, decision, status, distant=distant, us=False, rise=1.5)
-    refractory(course, tumour, age, decision, recist, calm_until=last + months(16) + days(1))
+    refractory(course, tumour, age, decision, recist, calm_until=after_progression_window(last))
 
 
 def non_avid(course: Course, tumour: Tumour, age: int, borderline: str | None) -> None:
@@ -301,7 +311,9 @@ def non_avid(course: Course, tumour: Tumour, age: int, borderline: str | None) -
     if not course.ok(recurrence):
         recurrence = check + months(6)
     sites = ["neck_lymph_nodes"] if rng.random() < 0.7 else ["lungs"]
-    gap = {"non_avid_90_days": 90, "non_avid_91_days": 91}.get(borderline or "", rng.randint(20, 80))
+    edge = later_by(recurrence, default_settings().criteria.non_avid_lesion.within)
+    scan_day = {"non_avid_90_days": edge, "non_avid_91_days": edge + days(1)}.get(
+        borderline or "", recurrence + days(rng.randint(20, 80)))
     if sites == ["neck_lymph_nodes"]:
         ultrasound(course, recurrence, sites)
         course.entry("cytology", recurrence + days(rng.randint(2, 9)), {
@@ -312,14 +324,13 @@ def non_avid(course: Course, tumour: Tumour, age: int, borderline: str | None) -
         recist = Recist(lesions_for(sites, course))
         ct(course, recurrence, recist, None)
     follow_labs(course, recurrence + days(rng.randint(3, 20)), "structural_incomplete")
-    scan_day = recurrence + days(gap)
     absent = rng.random() < 0.7
     rai_therapy(course, scan_day, float(rng.choice((100, 150))), [] if absent else ["thyroid_bed"], scan="WBS")
     refractory(course, tumour, age, scan_day, recist, calm_until=None)
 
 
 def flip_flop(course: Course, tumour: Tumour, age: int, borderline: str | None) -> None:
-    """Criterion 5: a negative diagnostic SPECT/CT with a positive FDG PET/CT within 90 days."""
+    """Criterion 5: a negative diagnostic SPECT/CT with a positive FDG PET/CT in the settings' window."""
     rng = course.rng
     distant = list(tumour.distant_sites)
     r1 = tumour.surgery_date + days(rng.randint(70, 120))
@@ -329,17 +340,19 @@ def flip_flop(course: Course, tumour: Tumour, age: int, borderline: str | None) 
     rai_therapy(course, r1, float(rng.choice((100, 150))), ["thyroid_bed", *distant], distant=bool(distant))
     check = r1 + months(rng.randint(6, 10))
     visit(course, check, "biochemical_incomplete", us=False, rise=1.0)
+    window = default_settings().criteria.flip_flop.within
     scan_day = check + months(rng.randint(6, 24))
-    if not course.ok(scan_day + days(120)):
+    if not course.ok(later_by(scan_day, window) + days(30)):
         scan_day = check + months(3)
     follow_labs(course, scan_day - days(rng.randint(5, 20)), "structural_incomplete", rise=2.0)
     rai_diagnostic(course, scan_day, [], scan="SPECT_CT")
-    gap = {"flip_flop_90_days": 90, "flip_flop_91_days": 91}.get(borderline or "", rng.randint(10, 75))
+    edge = later_by(scan_day, window)
+    pet_day = {"flip_flop_12_months": edge, "flip_flop_12_months_plus_1_day": edge + days(1)}.get(
+        borderline or "", scan_day + days(rng.randint(10, 75)))
     pet_sites = distant or [rng.choice(("neck_lymph_nodes", "mediastinal_lymph_nodes"))]
-    pet_day = scan_day + days(gap)
     pet_ct(course, pet_day, True, pet_sites)
     recist = Recist(lesions_for(pet_sites, course))
-    refractory(course, tumour, age, pet_day, recist, calm_until=r1 + months(16) + days(1) if distant else None,
+    refractory(course, tumour, age, pet_day, recist, calm_until=after_progression_window(r1) if distant else None,
                ct_first=True)
 
 
@@ -353,7 +366,7 @@ def uptake_loss(course: Course, tumour: Tumour, age: int, borderline: str | None
     ct(course, c2 - days(rng.randint(100, 130)), recist, "SD")
     visit(course, c2 - days(rng.randint(95, 99)), "structural_incomplete", distant=distant, us=False)
     rai_therapy(course, c2, 150.0, [] if rng.random() < 0.7 else ["thyroid_bed"], scan="WBS", distant=distant)
-    refractory(course, tumour, age, c2, recist, calm_until=r1 + months(16) + days(1))
+    refractory(course, tumour, age, c2, recist, calm_until=after_progression_window(r1))
 
 
 def medullary(course: Course, tumour: Tumour, age: int) -> None:
