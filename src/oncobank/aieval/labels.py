@@ -6,8 +6,9 @@ below (`codes("modality")`), so that every protocol shows them in the reader's l
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
+
+from oncobank import numbers
 
 if TYPE_CHECKING:
     from oncobank.stats.estimate import Estimate
@@ -280,12 +281,9 @@ def codes(kind: str) -> tuple[str, ...]:
 
 def number(value: float | None, digits: int | None = 3, lang: str = "en") -> str:
     """`value` with `digits` decimals (None: 3 significant digits), with a decimal comma in Russian; — if missing."""
-    if value is None or math.isnan(value):
+    if value is None:
         return "—"
-    if math.isinf(value):
-        return "∞" if value > 0 else "−∞"
-    text = f"{value:.{digits}f}" if digits is not None else f"{value:.3g}"
-    return text.replace(".", ",") if lang == "ru" else text
+    return numbers.number(float(value), lang, f".{digits}f" if digits is not None else ".3g")
 
 
 def percent(share: float | None, digits: int = 1, lang: str = "en") -> str:
