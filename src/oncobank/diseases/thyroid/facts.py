@@ -137,7 +137,8 @@ def progression_facts(pids: pd.Index, radioiodine: pd.DataFrame, imaging: pd.Dat
     imaging = imaging.assign(computed=imaging["entry_id"].map(computed))
     progressed = imaging[(imaging["recist_response"] == "PD") | (imaging["new_lesions"] == "yes")
                          | (imaging["computed"] == "PD")]
-    progressed = progressed.assign(last_course=progressed["patient_id"].map(last))
+    # reindex, not map: pandas 3 cannot map an empty series through an empty datetime series
+    progressed = progressed.assign(last_course=last.reindex(progressed["patient_id"]).to_numpy())
     progressed = progressed[progressed["date"] > progressed["last_course"]].drop_duplicates("patient_id")
     first = progressed.set_index("patient_id")
     contact = pd.to_datetime(follow_up["last_contact_date"], errors="coerce").fillna(follow_up["date"])
