@@ -3,58 +3,28 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from oncobank.cli import app
+from russian import html_text, problems
 
 runner = CliRunner()
-# What AI pages may keep in Latin letters: abbreviations, statistical symbols, and the service's code.
-AI_WORDS = {"AUC", "SR", "DICOM", "UID", "p", "V", "sim-drifting"}
+# What AI pages may keep in Latin letters besides the shared list: abbreviations, symbols, the service's code.
+AI_WORDS = {"AUC", "SR", "UID", "p", "V", "sim-drifting"}
 CODE_SPAN = re.compile(r"`[^`]*`")  # commands to type, e.g. `oncobank ai task set`
 PROTOCOL = re.compile(r"\b[A-Z]{2}-\d{4}-\d{4}\b")
-UID = re.compile(r"\b2\.25\.\d+")
 VERSION = " 1.0"  # the service version: a code, not a number
 
 
-# The shared checker (tests/russian.py) is not in the repository yet; this stands in for its `problems`.
-def problems(text: str, allowed: set[str]) -> list[str]:
-    """Latin-only words that are neither allowed, capitals nor codes with digits; numbers with a decimal point."""
-    words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9-]*", text)
-             if w not in allowed and not (w.isupper() or any(c.isdigit() for c in w))]
-    points = re.findall(r"\d+\.\d+", text)
-    return [f"Latin word {w!r}" for w in words] + [f"decimal point in {d!r}" for d in points]
-
-
 def russian_problems(text: str) -> list[str]:
-    """What is not Russian in an AI page or table, once commands, protocol numbers, UIDs and the version are out."""
-    return problems(UID.sub(" ", PROTOCOL.sub(" ", CODE_SPAN.sub(" ", text))).replace(VERSION, " "), AI_WORDS)
-
-
-class _Text(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._skip += tag in ("style", "script")
-        self.parts.extend(v for k, v in attrs if k in ("title", "alt") and v)
-
-    def handle_endtag(self, tag: str) -> None:
-        self._skip -= tag in ("style", "script")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
+    """What is not Russian in an AI page or table, once commands, protocol numbers and the version are out."""
+    return problems(PROTOCOL.sub(" ", CODE_SPAN.sub(" ", text)).replace(VERSION, " "), AI_WORDS)
 
 
 def page_text(path: Path) -> str:
-    parser = _Text()
-    parser.feed(path.read_text(encoding="utf-8"))
-    return " ".join(parser.parts)
+    return html_text(path.read_text(encoding="utf-8"))
 
 
 def ok(*args: str) -> str:
@@ -65,7 +35,7 @@ def ok(*args: str) -> str:
 
 def test_the_checker_finds_english_words_and_decimal_points() -> None:
     assert russian_problems("Протокол CT-2026-0001 (sim-drifting 1.0): AUC 0,91, `oncobank ai list`, p 0,04") == []
-    assert russian_problems("Модальность: CT, chest, adults; 0.5") == [
+    assert russian_problems("Модальность: chest, adults; 0.5") == [
         "Latin word 'chest'", "Latin word 'adults'", "decimal point in '0.5'"]
 
 
