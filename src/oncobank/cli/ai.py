@@ -15,8 +15,8 @@ from oncobank.aieval.reasons import step_reason
 from oncobank.cli.common import (
     DbOption,
     JsonOption,
+    LangOption,
     UserOption,
-    check_lang,
     console,
     current_user,
     emit_json,
@@ -43,7 +43,6 @@ app.add_typer(sr_app, name="sr")
 ServiceArg = Annotated[str, typer.Argument(help="Code of the AI service, e.g. sim-drifting.")]
 VersionArg = Annotated[str, typer.Argument(help="Version of the service, e.g. 1.0.")]
 OnOpt = Annotated[str | None, typer.Option("--on", help="Date of the step, YYYY-MM-DD (default: today).")]
-LangOpt = Annotated[str, typer.Option("--lang", help="Label language: en or ru.", callback=check_lang)]
 ResultsOpt = Annotated[Path, typer.Option(
     "--results", help="Per-study results: CSV, XLSX, JSON or Parquet, or result SRs (a .dcm file or a folder).")]
 PeriodOpt = Annotated[str, typer.Option("--period", help="The monitoring period, a calendar month YYYY-MM.")]
@@ -122,7 +121,7 @@ def task_set(code: Annotated[str, typer.Argument(help="Code of the clinical task
                  "--clinical-max-discordant",
                  help=f"Clinical monitoring: a larger share not in full compliance asks for changes {SHARE}.")
              ] = 0.35,
-             lang: LangOpt = "en", db: DbOption = None) -> None:
+             lang: LangOption = "en", db: DbOption = None) -> None:
     """Create a clinical task or change its thresholds (options not given take their defaults)."""
     from oncobank.aieval.thresholds import Thresholds
 
@@ -177,7 +176,7 @@ def service_version(service: ServiceArg, version: Annotated[str, typer.Argument(
 
 @app.command("list")
 @friendly(FileNotFoundError)
-def list_versions(db: DbOption = None, as_json: JsonOption = False, lang: LangOpt = "en") -> None:
+def list_versions(db: DbOption = None, as_json: JsonOption = False, lang: LangOption = "en") -> None:
     """Every service version with its stage and status."""
     rows = _register(db).versions()
     if as_json:
@@ -221,7 +220,7 @@ def record(service: ServiceArg, version: VersionArg,
 @app.command("history")
 @friendly(FileNotFoundError)
 def history(service: ServiceArg, version: VersionArg, db: DbOption = None, as_json: JsonOption = False,
-            lang: LangOpt = "en") -> None:
+            lang: LangOption = "en") -> None:
     """The full stage history of a version, with dates, reasons and protocols."""
     reg = _register(db)
     vid = reg.version_id(service, version)
@@ -270,7 +269,7 @@ def calibrate(service: ServiceArg, version: VersionArg,
                   "--results", help="Results on the calibration set: per-study rows or result SRs.")],
               truth: Annotated[Path, typer.Option(
                   "--truth", help="Expert truth of the calibration set: study_uid and truth (1/0).")],
-              out: ProtocolOut, on: OnOpt = None, lang: LangOpt = "en", user: UserOption = None,
+              out: ProtocolOut, on: OnOpt = None, lang: LangOption = "en", user: UserOption = None,
               db: DbOption = None) -> None:
     """Calibration test: compute, store a numbered protocol, write it (.html or .pdf), record pass or fail."""
     from oncobank.aieval.calibration import calibrate as compute
@@ -294,7 +293,7 @@ def calibrate(service: ServiceArg, version: VersionArg,
 @tech_app.command("sample")
 @friendly(FileNotFoundError)
 def tech_sample(results: ResultsOpt, period: PeriodOpt, out: FormOut, size: SizeOpt = 80, seed: SeedOpt = 1,
-                lang: LangOpt = "en") -> None:
+                lang: LangOption = "en") -> None:
     """Draw the reproducible stratified sample of a period and write the reviewer's XLSX form."""
     _draw_sample(results, period, out, size, seed, "technological", lang)
 
@@ -316,7 +315,7 @@ def tech_report(service: ServiceArg, version: VersionArg, results: ResultsOpt, p
                 review: ReviewOpt, out: ProtocolOut,
                 chart: Annotated[Path | None, typer.Option("--chart", help="Trend chart (.png/.svg) of past reports.")
                                  ] = None,
-                on: OnOpt = None, lang: LangOpt = "en", user: UserOption = None, db: DbOption = None) -> None:
+                on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
     """The period's technological monitoring report; more than 10 % defects suspends the version."""
     from oncobank.aieval.lifecycle import Event
     from oncobank.aieval.render import staged
@@ -364,7 +363,7 @@ def _trend(reg: Any, vid: int, report: Any, path: Path, lang: str) -> str:
 @clinical_app.command("sample")
 @friendly(FileNotFoundError)
 def clinical_sample(results: ResultsOpt, period: PeriodOpt, out: FormOut, size: SizeOpt = 80, seed: SeedOpt = 1,
-                    lang: LangOpt = "en") -> None:
+                    lang: LangOption = "en") -> None:
     """Draw the reproducible stratified sample of a period and write the expert's XLSX rating form."""
     _draw_sample(results, period, out, size, seed, "clinical", lang)
 
@@ -372,7 +371,7 @@ def clinical_sample(results: ResultsOpt, period: PeriodOpt, out: FormOut, size: 
 @clinical_app.command("report")
 @friendly(FileNotFoundError)
 def clinical_report(service: ServiceArg, version: VersionArg, period: PeriodOpt, review: ReviewOpt,
-                    out: ProtocolOut, on: OnOpt = None, lang: LangOpt = "en", user: UserOption = None,
+                    out: ProtocolOut, on: OnOpt = None, lang: LangOption = "en", user: UserOption = None,
                     db: DbOption = None) -> None:
     """The period's clinical monitoring report: continue, changes needed (a remark) or suspend (critical)."""
     from oncobank.aieval.clinmon import clinical_report as build
@@ -402,7 +401,7 @@ def feedback_report(service: ServiceArg, version: VersionArg,
                         "--results", help="Per-study results (which of the period's studies were processed).")],
                     feedback: Annotated[Path, typer.Option(
                         "--feedback", help="Radiologists' feedback entries: CSV, XLSX, JSON or Parquet.")],
-                    period: PeriodOpt, out: ProtocolOut, on: OnOpt = None, lang: LangOpt = "en",
+                    period: PeriodOpt, out: ProtocolOut, on: OnOpt = None, lang: LangOption = "en",
                     user: UserOption = None, db: DbOption = None) -> None:
     """The period's feedback report; coverage below 5 % of processed studies is recorded as a remark."""
     from oncobank.aieval.feedback import feedback_report as build
@@ -433,7 +432,7 @@ def functional_form(out: Annotated[Path, typer.Option("--out", help="Where to wr
                     study: Annotated[list[str] | None, typer.Option("--study", help="Study UID (repeat).")] = None,
                     sr: Annotated[Path | None, typer.Option("--sr", help="Result SRs: their studies, checks.")] = None,
                     studies: Annotated[int, typer.Option("--studies", help="How many SR studies to take.")] = 5,
-                    lang: LangOpt = "en") -> None:
+                    lang: LangOption = "en") -> None:
     """Write the checklist (criteria × studies); with --sr the SR criteria are filled from the reports."""
     from oncobank.aieval.functional import sr_checks, write_checklist
     from oncobank.aieval.sr_read import read_sr, sr_files
@@ -462,7 +461,7 @@ def functional_report(service: ServiceArg, version: VersionArg,
                           "--medical-expert", help="Name of the medical expert.")],
                       medical_years: Annotated[float, typer.Option(
                           "--medical-expert-years", help="The medical expert's years of practice (more than 5).")],
-                      on: OnOpt = None, lang: LangOpt = "en", user: UserOption = None,
+                      on: OnOpt = None, lang: LangOption = "en", user: UserOption = None,
                       db: DbOption = None) -> None:
     """The functional testing protocol; a critical nonconformity fails the test (and suspends the version)."""
     from oncobank.aieval.functional import CRITERIA, check_experts, read_checklist
@@ -509,7 +508,7 @@ def impact(service: ServiceArg, version: VersionArg,
            out: ProtocolOut,
            event: Annotated[str | None, typer.Option("--event", help="Event category of a 2-category result.")
                             ] = None,
-           on: OnOpt = None, lang: LangOpt = "en", db: DbOption = None) -> None:
+           on: OnOpt = None, lang: LangOption = "en", db: DbOption = None) -> None:
     """Distribution of a categorical result with vs without AI, per period: chi-square, Cramér's V, OR, RD."""
     from oncobank.aieval.impact import impact as compare
     from oncobank.aieval.impact import read_impact

@@ -21,7 +21,6 @@ err = Console(stderr=True)
 DbOption = Annotated[str | None, typer.Option("--db", help="Store URL (default: ONCOBANK_DB or a SQLite file).")]
 ModuleOption = Annotated[str, typer.Option("--module", help="Disease module of the registry.")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
-LangOption = Annotated[str, typer.Option("--lang", help="Label language: en or ru.")]
 PatientArgument = Annotated[str, typer.Argument(help="Registry ID of the patient, e.g. TH-000001.")]
 UserOption = Annotated[
     str | None, typer.Option("--user", help="Who is acting (default: ONCOBANK_USER, else the login name).")
@@ -62,6 +61,9 @@ def check_lang(lang: str) -> str:
     if lang not in ("en", "ru"):
         raise fail(f"--lang {lang!r}: expected en or ru")
     return lang
+
+
+LangOption = Annotated[str, typer.Option("--lang", help="Label language: en or ru.", callback=check_lang)]
 
 
 def friendly(*errors: type[BaseException]) -> Callable[[F], F]:

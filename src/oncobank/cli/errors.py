@@ -33,11 +33,15 @@ class GuardedGroup(TyperGroup):
             raise
         except Exception as exc:  # the last line of defence: one line for the user, the frames in a log
             remove_created_stores()
-            log = write_trace(exc)
-            where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-            place = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
-            raise fail(f"unexpected {type(exc).__name__}{place}; this is a bug. "
-                       f"The trace (without values) is in {log}") from None
+            raise unexpected(exc) from None
+
+
+def unexpected(exc: Exception) -> typer.Exit:
+    """Log the exception's frames, print one line saying where, and return the Exit to raise."""
+    log = write_trace(exc)
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    place = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+    return fail(f"unexpected {type(exc).__name__}{place}; this is a bug. The trace (without values) is in {log}")
 
 
 def run_guarded(app: Any) -> int:
@@ -48,6 +52,8 @@ def run_guarded(app: Any) -> int:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     except BrokenPipeError:
         _silence_stdout()
+    except Exception as exc:  # raised before a command runs (building the command tree)
+        return unexpected(exc).exit_code
     return 0
 
 
