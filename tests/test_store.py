@@ -198,3 +198,30 @@ def test_every_read_and_write_is_audited_without_identifiers(store: ClinicalStor
     dumped = repr(events)
     for identifying in ("Иванова", "Мария", "1970-05-20", "E-1001"):
         assert identifying not in dumped
+
+
+@pytest.mark.parametrize(
+    ("registry_id", "identifiers", "rule"),
+    [
+        ("TH-\x00", {"EMR": "E-1"}, "characters"),
+        ("T" * 1_000_000, {"EMR": "E-1"}, "max_length"),
+        ("TH-5", {"EMR": "E" * 1_000_000}, "max_length"),
+        ("TH-5", {"EMR": "E-\x00"}, "characters"),
+        ("TH-5", {"S" * 1000: "E-1"}, "max_length"),
+        ("", {}, "required"),
+    ],
+)
+def test_ids_the_database_cannot_hold_are_refused_alike_on_both_backends(
+    store: ClinicalStore, registry_id: str, identifiers: dict[str, str], rule: str
+) -> None:
+    with pytest.raises(RuleViolation, match=rf"\[rule: {rule}\]") as caught:
+        store.create_patient(registry_id, "C01", "dr_ivanova", identifiers)
+    assert len(str(caught.value)) < 300
+    assert "E" * 100 not in str(caught.value)  # an identifier's value is never shown
+
+
+def test_a_centre_code_longer_than_its_column_is_refused(store: ClinicalStore) -> None:
+    with pytest.raises(RuleViolation, match="max_length"):
+        store.ensure_centre("C" * 1000)
+    with pytest.raises(RuleViolation, match="characters"):
+        store.ensure_centre("C\x0002")

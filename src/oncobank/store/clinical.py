@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from oncobank.dictionary.loader import Dictionary
-from oncobank.dictionary.validate import Issue, Validator, ValidEntry
+from oncobank.dictionary.validate import Issue, Validator, ValidEntry, text_problem
 from oncobank.store import audit
 from oncobank.store.db import data_home
 from oncobank.store.errors import ConflictError, NotFound, RuleViolation, SchemaOutOfDate
@@ -23,6 +23,25 @@ from oncobank.store.models import Centre, Entry, EntryVersion, Patient, PatientI
 
 AGREEMENTS = ("agree", "partial", "disagree")
 SYSTEM_USER = "system"
+
+
+def column_length(column: Any) -> int:
+    """The declared length of a model's String column: SQLite does not enforce it, PostgreSQL does, so we do."""
+    return int(column.type.length)
+
+
+def code_issue(field: str, value: Any, column: Any, *, patient: str | None = None, shown: bool = True,
+               section: str = "patient") -> Issue | None:
+    """The issue of a one-line ID or code kept in `column` (required, type, length, characters), or None.
+
+    `shown=False` keeps the value out of the issue (a source system's identifier of the patient).
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return Issue(section, field, None, "required", "a value is required", patient=patient)
+    problem = text_problem(value, column_length(column), single_line=True)
+    if problem is None:
+        return None
+    return Issue(section, field, value if shown else None, *problem, patient=patient)
 
 
 @dataclass(frozen=True)
@@ -44,7 +63,7 @@ class ClinicalStore:
             raise SchemaOutOfDate("the store is not initialised or is out of date: run `oncobank init` first")
         self.engine = engine
         self.dictionary = dictionary
-        self.validator = Validator(dictionary)
+        self.validator = Validator(dictionary, facility_length=column_length(EntryVersion.facility))
         self.attachments = attachments or data_home() / "attachments"
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
@@ -57,6 +76,11 @@ class ClinicalStore:
     # --- people and places -------------------------------------------------------------------------
 
     def ensure_centre(self, code: str, name: str | None = None) -> int:
+        """The centre with `code`, registered (with `name`, default the code) when new."""
+        issues = [code_issue("code", code, Centre.code, section="centre"),
+                  None if name is None else code_issue("name", name, Centre.name, section="centre")]
+        if any(issues):
+            raise RuleViolation("; ".join(str(i) for i in issues if i))
         with self.session() as s:
             found = s.scalar(select(Centre.id).where(Centre.code == code))
             if found is not None:
@@ -85,6 +109,13 @@ class ClinicalStore:
         identifiers: Mapping[str, str] | None = None,
     ) -> int:
         """Register a patient (no clinical data yet); identifiers map source system -> ID."""
+        issues = [code_issue("patient_id", registry_id, Patient.registry_id)]
+        for system, value in (identifiers or {}).items():
+            issues.append(code_issue("identifier system", system, PatientIdentifier.system, patient=registry_id))
+            issues.append(code_issue(f"identifier {system}", value, PatientIdentifier.value, patient=registry_id,
+                                     shown=False))
+        if any(issues):
+            raise RuleViolation("; ".join(str(i) for i in issues if i))
         with self.session() as s:
             uid = self.user_id(s, user)
             centre_id = s.scalar(select(Centre.id).where(Centre.code == centre))
