@@ -210,6 +210,7 @@ def test_every_read_and_write_is_audited_without_identifiers(store: ClinicalStor
         ("TH-5", {"S" * 1000: "E-1"}, "max_length"),
         ("", {}, "required"),
     ],
+    ids=["nul-id", "1mb-id", "1mb-identifier", "nul-identifier", "long-system", "empty-id"],
 )
 def test_ids_the_database_cannot_hold_are_refused_alike_on_both_backends(
     store: ClinicalStore, registry_id: str, identifiers: dict[str, str], rule: str
