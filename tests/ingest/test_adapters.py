@@ -65,7 +65,7 @@ def test_xlsx_rows(tmp_path: Path) -> None:
     sheet.append(["ИД пациента", "Фамилия", "Дата рождения"])
     sheet.append([166352, "Иванова", "20.05.1970"])
     book.save(tmp_path / "x.xlsx")
-    source = CSV.model_copy(update={"format": "xlsx"})
+    source = CSV.model_copy(update={"format": "xlsx", "patient_id": "ИД пациента"})
     rows = list(read_rows(source, tmp_path / "x.xlsx", tmp_path))
     assert rows[0].fields == {"ИД пациента": "166352", "Фамилия": "Иванова", "Дата рождения": "20.05.1970"}
 

@@ -97,21 +97,20 @@ def label(key: str, lang: str) -> str:
 
 
 
-def _mapping_and_store(mapping: Path, db: str | None) -> tuple[str, Any, Any]:
-    """The mapping's text and parsed plan, and the store of its module, with the plan checked against the dictionary."""
+def _mapping_and_store(mapping: Path, db: str | None) -> tuple[Any, Any]:
+    """The mapping's parsed plan and the store of its module, with the plan checked against the dictionary."""
     from oncobank.ingest.mapping import MappingError, check_against, load_mapping
 
     try:
-        text = mapping.read_text(encoding="utf-8")
         plan = load_mapping(mapping)
-    except (OSError, MappingError) as exc:
+    except MappingError as exc:
         raise fail(str(exc)) from None
     store = open_store(db, plan.module)
     try:
         check_against(plan, store.dictionary, mapping.name)
     except MappingError as exc:
         raise fail(str(exc)) from None
-    return text, plan, store
+    return plan, store
 
 
 def ingest_command(
@@ -123,21 +122,25 @@ def ingest_command(
     chunk_size: Annotated[int, typer.Option("--chunk-size", min=1, help="Rows per transaction.")] = 2000,
 ) -> None:
     """Ingest hospital exports into the registry: map, validate, link, merge; re-running changes nothing."""
-    from oncobank.ingest.adapters import AdapterError
-    from oncobank.ingest.mapping import MappingError
+    from oncobank.ingest.batch import IngestStopped
     from oncobank.ingest.pipeline import run_ingest
     from oncobank.reports.terminal import progress
 
-    text, plan, store = _mapping_and_store(mapping, db)
+    check_lang(lang)
+    plan, store = _mapping_and_store(mapping, db)
+    keys = ("rows_in", "loaded", "merged", "unchanged", "quarantined", "excluded")
     try:
         with progress(err) as bar:
             task = bar.add_task("Ingesting rows", total=None)
-            report = run_ingest(store, source_dir, plan, text, user=current_user(), chunk_size=chunk_size,
-                                on_rows=lambda n: bar.advance(task, n))
-    except (MappingError, AdapterError) as exc:
-        raise fail(str(exc)) from None
-    _reconciliation(report, "title", ("rows_in", "loaded", "merged", "unchanged", "quarantined", "excluded"),
-                    as_json, lang)
+            report = run_ingest(store, source_dir, plan, plan.text, user=current_user(), chunk_size=chunk_size,
+                                on_rows=lambda n: bar.advance(task, n), on_wait=_waiting)
+    except IngestStopped as stopped:
+        _reconciliation(stopped.report, "title", keys, as_json, lang, stopped)
+    _reconciliation(report, "title", keys, as_json, lang)
+
+
+def _waiting(message: str) -> None:
+    err.print(message, highlight=False, soft_wrap=True)
 
 
 @linkage_app.command("review")
@@ -247,19 +250,25 @@ def quarantine_retry(
     lang: LangOption = "en",
 ) -> None:
     """Map the open quarantined rows again from their kept fields (after a linkage decision or a mapping fix)."""
+    from oncobank.ingest.batch import IngestStopped
     from oncobank.ingest.retry import retry_quarantine
 
-    text, plan, store = _mapping_and_store(mapping, db)
-    report = retry_quarantine(store, plan, text, user=current_user())
-    _reconciliation(report, "retry_title", ("rows_in", "loaded", "merged", "unchanged", "quarantined", "excluded",
-                                            "skipped"), as_json, lang)
+    check_lang(lang)
+    plan, store = _mapping_and_store(mapping, db)
+    keys = ("rows_in", "loaded", "merged", "unchanged", "quarantined", "excluded", "skipped")
+    try:
+        report = retry_quarantine(store, plan, plan.text, user=current_user(), on_wait=_waiting)
+    except IngestStopped as stopped:
+        _reconciliation(stopped.report, "retry_title", keys, as_json, lang, stopped)
+    _reconciliation(report, "retry_title", keys, as_json, lang)
 
 
-def _reconciliation(report: Any, title: str, keys: tuple[str, ...], as_json: bool, lang: str) -> None:
-    """Print a run's counts (table or JSON); exit 2 when they do not reconcile."""
-
+def _reconciliation(
+    report: Any, title: str, keys: tuple[str, ...], as_json: bool, lang: str, stopped: Exception | None = None
+) -> None:
+    """Print a run's counts (table or JSON); exit 1 when it stopped part-way, 2 when the counts do not reconcile."""
     if as_json:
-        emit_json(report.to_dict())
+        emit_json({**report.to_dict(), "status": "failed"} if stopped else report.to_dict())
     else:
         table = Table(title=label(title, lang))
         table.add_column("")
@@ -268,6 +277,8 @@ def _reconciliation(report: Any, title: str, keys: tuple[str, ...], as_json: boo
             table.add_row(label(key, lang), str(getattr(report, key)))
         table.caption = f"{label('balanced', lang)}: {label('yes' if report.balanced else 'no', lang)}"
         console.print(table)
+    if stopped is not None:
+        raise fail(str(stopped))
     if not report.balanced:
         raise fail("counts do not reconcile: some rows are unaccounted for", 2)
 

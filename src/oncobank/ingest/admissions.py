@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from oncobank.ingest import limits
 from oncobank.ingest.keys import pairs_in
 from oncobank.ingest.mapping import Source
 from oncobank.ingest.models import IngestAdmission
@@ -24,6 +25,16 @@ def stay(source: Source, row: SourceRow) -> tuple[dict[str, Any] | None, str | N
     key = row.fields.get(layout.id, "").strip()
     if not key:
         return None, f"column {layout.id!r} (admission ID) is empty"
+    department = row.fields.get(layout.department, "").strip() or None if layout.department else None
+    for column, text, limit in ((layout.id, key, limits.ADMISSION_KEY),
+                                (layout.department, department or "", limits.DEPARTMENT)):
+        problem = limits.code_problem(text, limit)
+        if problem is not None:
+            return None, f"column {column!r} {problem[1]}"
+    for column in layout.codes:
+        found = limits.character_problem(row.fields.get(column, ""), one_line=True)
+        if found is not None:
+            return None, f"column {column!r} {found}"
     try:
         admitted = parse_date(row.fields.get(layout.admitted, ""), source.date_formats)
         out = row.fields.get(layout.discharged, "").strip() if layout.discharged else ""
@@ -33,7 +44,6 @@ def stay(source: Source, row: SourceRow) -> tuple[dict[str, Any] | None, str | N
     if discharged is not None and discharged < admitted:
         return None, "the discharge date is before the admission date"
     codes = [c for column in layout.codes for c in icd10_codes(row.fields.get(column, ""))]
-    department = row.fields.get(layout.department, "").strip() or None if layout.department else None
     return {"system": source.system, "admission_key": key, "admitted": admitted, "discharged": discharged,
             "department": department, "codes": codes, "content_hash": content_hash(row.fields)}, None
 

@@ -6,9 +6,11 @@ import hashlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from oncobank.ingest.limits import storable
 from oncobank.ingest.mapping import Source
 from oncobank.ingest.rows import SourceRow
 from oncobank.ingest.tables import csv_rows
+from oncobank.store.attachments import MAX_BYTES
 
 MAX_TEXT = 200_000  # characters kept of one document's text
 
@@ -46,13 +48,17 @@ def document_rows(source: Source, path: Path, name: str) -> Iterator[SourceRow]:
         if doc is None or not doc.is_relative_to(folder.resolve()) or not doc.is_file():
             yield SourceRow(name, row.location, fields, f"document {target!r} named in column {column!r} is missing")
             continue
+        if doc.stat().st_size > MAX_BYTES:  # checked before reading: the whole file is read into memory
+            yield SourceRow(name, row.location, fields,
+                            f"document {target!r} is larger than {MAX_BYTES // (1024 * 1024)} MiB")
+            continue
         data = doc.read_bytes()
         try:
             text = extract_text(data)
         except ValueError as exc:
             yield SourceRow(name, row.location, fields, f"document {target!r}: {exc}")
             continue
-        fields["document_text"] = text[:MAX_TEXT]
+        fields["document_text"] = storable(text[:MAX_TEXT])  # a text layer may hold NULs
         fields["document_sha256"] = hashlib.sha256(data).hexdigest()
         fields["document_media_type"] = "application/pdf" if data.startswith(b"%PDF-") else "text/plain"
         yield SourceRow(name, row.location, fields)

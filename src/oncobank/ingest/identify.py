@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from oncobank.ingest import linkage
+from oncobank.ingest import limits, linkage
 from oncobank.ingest.adapters import PER_PATIENT_FORMATS, SourceRow, read_rows, source_files
 from oncobank.ingest.keys import pairs_in
 from oncobank.ingest.mapping import Mapping
@@ -55,14 +55,14 @@ def _survey_source(
             elif source.section is not None and not per_patient:
                 count_cells(survey.cells, mapper, row)
             sid = row.fields.get(source.patient_id, "").strip()
-            if not sid:
-                continue
+            if not sid or limits.code_problem(sid, limits.SOURCE_ID):
+                continue  # its rows are quarantined when they are written
             if source.identity:
                 spelling = hash(tuple(row.fields.get(c, "") for c in source.identity.values()))
                 survey.identity(source.system, sid, spelling, lambda row=row: mapper.identity(row))
             for system, column in source.links.items():
                 other = row.fields.get(column, "").strip()
-                if other:
+                if other and not limits.code_problem(other, limits.SOURCE_ID):
                     survey.link(source.system, sid, system, other)
             if finding is not None:
                 case = row.fields.get(finding.patient_id, "").strip()

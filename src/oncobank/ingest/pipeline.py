@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import gc
-import hashlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oncobank.dictionary.validate import Issue
 from oncobank.ingest import admissions
-from oncobank.ingest.adapters import SourceRow, read_rows, source_files
+from oncobank.ingest.adapters import AdapterError, SourceRow, read_rows, source_files
+from oncobank.ingest.batch import running_batch
 from oncobank.ingest.identify import count_cells, link_patients, register_patients, survey_exports
 from oncobank.ingest.mapping import Mapping, Source
-from oncobank.ingest.models import IngestBatch
 from oncobank.ingest.records import MappedRow, RowMapper
-from oncobank.ingest.writer import JOB, ChunkWriter, IngestReport, add_quarantine, resolve_quarantine
+from oncobank.ingest.survey import Survey
+from oncobank.ingest.writer import BIRTH_SECTION, JOB, ChunkWriter, IngestReport, add_quarantine, resolve_quarantine
 from oncobank.store.clinical import ClinicalStore
-from oncobank.store.models import PatientIdentifier, utcnow
+from oncobank.store.models import PatientIdentifier
 
 
 def run_ingest(
@@ -33,26 +33,37 @@ def run_ingest(
     user: str = "ingest",
     chunk_size: int = 2000,
     on_rows: Callable[[int], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> IngestReport:
-    """Ingest every source of `mapping` under `root`; safe to re-run and to resume after a kill."""
-    with long_lived() as settle:
-        uid, batch_id = open_batch(store, mapping, mapping_text, user)
-        report = IngestReport(batch_id)
+    """Ingest every source of `mapping` under `root`; safe to re-run and to resume after a kill or a stop.
+
+    One run at a time per store (`on_wait` hears why a run waits); a run that cannot finish raises IngestStopped
+    with its batch marked failed and the committed rows counted.
+    """
+    with long_lived() as settle, running_batch(store, mapping, mapping_text, user, on_wait) as (uid, report):
         mappers = {s.name: RowMapper(mapping, s, store.dictionary) for s in mapping.sources}
         survey = survey_exports(mapping, mappers, root, report)
         try:
+            _check_master(survey, mapping)
             register_patients(store, mapping, survey, uid, report)
             link_patients(store, mapping, survey, report)
         finally:
             survey.close()
-        _stays(store, mapping, root, batch_id, report)
-        writer = ChunkWriter(store, mapping, uid, batch_id, report, root)
+        _stays(store, mapping, root, report.batch_id, report)
+        writer = ChunkWriter(store, mapping, uid, report.batch_id, report, root)
         settle()  # the linkage's imports and the dictionary live until the end
         for source in _by_missing_rate(mapping, mappers, root, survey.cells, report):
             write_chunks(store, writer, _mapped(mappers[source.name], root), chunk_size, on_rows)
         report.unmapped = {name: dict(m.unmapped) for name, m in mappers.items() if m.unmapped}
-        close_batch(store, report)
     return report
+
+
+def _check_master(survey: Survey, mapping: Mapping) -> None:
+    """Stop when the master system's exports name no patient: every row would be quarantined as unlinked."""
+    if not survey.scalar("SELECT count(*) FROM best WHERE system = ?", [mapping.master]):
+        files = ", ".join(f for s in mapping.sources if s.system == mapping.master and s.identity for f in s.files)
+        raise AdapterError(f"the exports of the master system {mapping.master} ({files}) name no patient: "
+                           "check the files and the mapping's `master`")
 
 
 @contextmanager
@@ -69,22 +80,6 @@ def long_lived() -> Iterator[Callable[[], None]]:
         gc.unfreeze()
 
 
-def open_batch(store: ClinicalStore, mapping: Mapping, mapping_text: str, user: str) -> tuple[int, int]:
-    """The acting user's ID and a new `running` entry of the batch log."""
-    uid = store.ensure_user(user, role="system")
-    store.ensure_centre(mapping.centre)
-    with store.session() as s:
-        batch_id = s.execute(
-            insert(IngestBatch)
-            .values(
-                mapping=mapping.module, mapping_sha256=hashlib.sha256(mapping_text.encode()).hexdigest(),
-                status="running", counts={},
-            )
-            .returning(IngestBatch.id)
-        ).scalar_one()
-    return uid, batch_id
-
-
 def write_chunks(
     store: ClinicalStore, writer: ChunkWriter, rows: Iterator[MappedRow], chunk_size: int,
     on_rows: Callable[[int], None] | None = None,
@@ -92,7 +87,7 @@ def write_chunks(
     """Write mapped rows one transaction per chunk, so a killed run loses and duplicates nothing."""
     written, next_analyze = 0, ANALYZE_FIRST
     for chunk in _chunks(rows, chunk_size):
-        with store.session() as s:
+        with writer.report.undone_on_error(), store.session() as s:
             writer.write(s, chunk)
         written += len(chunk)
         if written >= next_analyze:
@@ -112,15 +107,6 @@ def _refresh_statistics(store: ClinicalStore) -> None:
     if store.engine.dialect.name == "postgresql":
         with store.engine.begin() as conn:
             conn.exec_driver_sql(f"ANALYZE {', '.join(_GROWING)}")
-
-
-def close_batch(store: ClinicalStore, report: IngestReport) -> None:
-    with store.session() as s:
-        s.execute(
-            update(IngestBatch)
-            .where(IngestBatch.id == report.batch_id)
-            .values(status="done", counts=report.to_dict(), finished_at=utcnow())
-        )
 
 
 def _mapped(mapper: RowMapper, root: Path) -> Iterator[MappedRow]:
@@ -159,8 +145,9 @@ def _by_missing_rate(
                     count_cells(cells, mappers[source.name], row)
         empty, total = cells.get(source.name, [0, 0])
         report.missing_rates[source.name] = round(empty / total, 6) if total else 0.0
-        ranked.append((report.missing_rates[source.name], index, source))
-    return [source for *_, source in sorted(ranked, key=lambda r: r[:2])]
+        # Birth dates first, whatever their missing rate: every dated entry is checked against the patient's.
+        ranked.append((source.section != BIRTH_SECTION, report.missing_rates[source.name], index, source))
+    return [source for *_, source in sorted(ranked, key=lambda r: r[:3])]
 
 
 
@@ -171,7 +158,7 @@ def _stays(store: ClinicalStore, mapping: Mapping, root: Path, batch_id: int, re
             continue
         rows = (row for path in source_files(source, root) for row in read_rows(source, path, root))
         for chunk in _chunks(rows, STAY_CHUNK):
-            with store.session() as s:
+            with report.undone_on_error(), store.session() as s:
                 _stay_chunk(s, mapping, source, chunk, batch_id, report)
 
 

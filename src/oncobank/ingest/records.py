@@ -10,7 +10,8 @@ from typing import Any
 
 from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldType
-from oncobank.dictionary.validate import Issue
+from oncobank.dictionary.validate import Issue, clip
+from oncobank.ingest import limits
 from oncobank.ingest.mapping import Mapping, Source
 from oncobank.ingest.rows import SourceRow
 from oncobank.ingest.values import ValueProblem, parse_date, reference_range, result_value
@@ -123,9 +124,14 @@ class RowMapper:
 
         if row.problem:
             problem(None, None, "malformed", row.problem)
+        read = self._read_fields(row)
+        self._check_characters(read, problem)
         source_id = row.fields.get(s.patient_id, "").strip()
+        too_long = limits.code_problem(source_id, limits.SOURCE_ID)
         if not source_id:
             problem(s.patient_id, None, "required", f"column {s.patient_id!r} (patient ID) is empty or missing")
+        elif too_long is not None:
+            problem(s.patient_id, None, too_long[0], f"column {s.patient_id!r} (patient ID) {too_long[1]}")
         record_values = [row.fields.get(c, "").strip() for c in s.record]
         when = self._date(row, issues, problem)
         values: dict[str, Any] = {}
@@ -135,8 +141,10 @@ class RowMapper:
             name = self.items.get(item.casefold())
             record_values.append(item)
             if name is None:
-                self.unmapped[f"{s.long.item}={item}"] = self.unmapped.get(f"{s.long.item}={item}", 0) + 1
-                problem(None, item, "unmapped_item", f"item {item!r} maps to no field of section {section}")
+                key = f"{s.long.item}={clip(item)}"
+                self.unmapped[key] = self.unmapped.get(key, 0) + 1
+                problem(None, clip(item), "unmapped_item",
+                        f"item {clip(repr(item))} maps to no field of section {section}")
             else:
                 values[name], qualifier = self._long_value(row, name, problem)
         else:
@@ -145,7 +153,7 @@ class RowMapper:
                     continue
                 name = self.column_field(column)
                 if name is None:
-                    self.unmapped[column] = self.unmapped.get(column, 0) + 1
+                    self.unmapped[clip(column)] = self.unmapped.get(clip(column), 0) + 1
                     continue
                 if text.strip():  # an empty cell is a gap for another source to fill, not a value
                     values[name] = self._wide_value(name, text, problem)
@@ -153,6 +161,11 @@ class RowMapper:
         key_part = "|".join(record_values[: len(s.record)]) if s.record else "{patient}"
         repeating = self.section is not None and self.section.repeating
         fact_key = f"{section}:{s.system}:{key_part}" if repeating and s.record else f"{section}:{{patient}}"
+        for key, limit in ((record, limits.RECORD_KEY), (fact_key, limits.FACT_KEY)):
+            bad_key = limits.code_problem(key, limit) if source_id else None
+            if bad_key is not None:
+                problem(None, None, bad_key[0], f"the record key (columns {', '.join(s.record)}) {bad_key[1]}")
+                break
         facility = row.fields.get(s.facility, "").strip() or None if s.facility else None
         return MappedRow(
             source=s.name,
@@ -166,7 +179,7 @@ class RowMapper:
             date=when,
             facility=facility,
             values=values,
-            content_hash=content_hash(self._read_fields(row)),
+            content_hash=content_hash(read),
             payload=row.fields,
             admission_key=row.fields.get(s.admission_id, "").strip() or None if s.admission_id else None,
             issues=issues,
@@ -180,6 +193,16 @@ class RowMapper:
         if self.source.long is not None:
             return {c: row.fields.get(c, "") for c in self._hashed}
         return {c: v for c, v in row.fields.items() if c in self._hashed or self.column_field(c)}
+
+    @staticmethod
+    def _check_characters(read: dict[str, str], problem: Any) -> None:
+        """Quarantine a row whose read cells hold what no backend stores alike (one regex over the whole row)."""
+        if limits.character_problem("".join(read.values())) is None:
+            return
+        for column, text in read.items():
+            found = limits.character_problem(text)
+            if found is not None:
+                problem(None, None, "characters", f"column {clip(repr(column))} {found}")
 
     def _date(self, row: SourceRow, issues: list[Issue], problem: Any) -> date | None:
         if not self.source.date or self.section is None or not self.section.dated:

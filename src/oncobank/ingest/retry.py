@@ -6,8 +6,9 @@ from collections.abc import Callable, Iterator
 
 from sqlalchemy import select
 
+from oncobank.ingest.batch import running_batch
 from oncobank.ingest.mapping import Mapping
-from oncobank.ingest.pipeline import close_batch, open_batch, write_chunks
+from oncobank.ingest.pipeline import write_chunks
 from oncobank.ingest.records import MappedRow, RowMapper
 from oncobank.ingest.rows import SourceRow
 from oncobank.ingest.writer import JOB, ChunkWriter, IngestReport
@@ -23,6 +24,7 @@ def retry_quarantine(
     user: str = "ingest",
     chunk_size: int = 2000,
     on_rows: Callable[[int], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Retry every open quarantined row of a section source with the current mapping, links and decisions.
 
@@ -31,16 +33,14 @@ def retry_quarantine(
     longer has, of admissions exports, or of documents sources (their files are copied into the attachment
     store) are counted as `skipped`: re-run the ingest for those.
     """
-    uid, batch_id = open_batch(store, mapping, mapping_text, user)
-    report = IngestReport(batch_id)
-    mappers = {s.name: RowMapper(mapping, s, store.dictionary) for s in mapping.sources
-               if s.section and s.format != "documents"}
-    with store.session() as s:
-        waiting = s.execute(select(Quarantine.source, Quarantine.location, Quarantine.payload)
-                            .where(Quarantine.job == JOB, Quarantine.status == "open").order_by(Quarantine.id)).all()
-    writer = ChunkWriter(store, mapping, uid, batch_id, report)
-    write_chunks(store, writer, _rows(waiting, mappers, report), chunk_size, on_rows)
-    close_batch(store, report)
+    with running_batch(store, mapping, mapping_text, user, on_wait) as (uid, report):
+        mappers = {s.name: RowMapper(mapping, s, store.dictionary) for s in mapping.sources
+                   if s.section and s.format != "documents"}
+        with store.session() as s:
+            waiting = s.execute(select(Quarantine.source, Quarantine.location, Quarantine.payload).where(
+                Quarantine.job == JOB, Quarantine.status == "open").order_by(Quarantine.id)).all()
+        writer = ChunkWriter(store, mapping, uid, report.batch_id, report)
+        write_chunks(store, writer, _rows(waiting, mappers, report), chunk_size, on_rows)
     return report
 
 

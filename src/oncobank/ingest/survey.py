@@ -3,18 +3,27 @@
 The ingest reads every export once to learn who is who before it writes anything. Keeping that knowledge in a
 temporary DuckDB database instead of Python dictionaries keeps the run's memory flat however many patients
 the exports hold; linkage then runs on the same database (Splink's DuckDB backend reads its tables directly).
+
+The database holds folded names and birth dates, so it lives beside the store, in a folder of the data home that
+only its owner can open (`work/`, mode 0700), never in the system's temporary folder; `close()` removes it, and a
+run killed before it could do so leaves a folder that the next survey removes.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
+import shutil
 import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from oncobank.ingest.linkage import IDENTITY_COLUMNS, identity_columns
 from oncobank.ingest.records import Identity
+from oncobank.store.db import data_home
 
 BATCH = 2000  # rows buffered in Python before they go to DuckDB
 RECENT = 10_000  # source IDs whose last spelling is remembered: rows of one patient usually come together
@@ -35,10 +44,10 @@ class Survey:
     def __init__(self) -> None:
         import duckdb
 
-        self._dir = tempfile.TemporaryDirectory(prefix="oncobank-survey-")
-        self.con = duckdb.connect(str(Path(self._dir.name) / "survey.duckdb"))
+        self._dir, self._lock = _claim(work_folder())
+        self.con = duckdb.connect(str(self._dir / "survey.duckdb"))
         self.con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
-        self.con.execute(f"SET temp_directory = '{Path(self._dir.name) / 'spill'}'")
+        self.con.execute("SET temp_directory = ?", [str(self._dir / "spill")])
         self.con.execute("SET preserve_insertion_order = false")
         for table, columns in _TABLES.items():
             types = ", ".join(f"{c} {'BIGINT' if c in ('seq', 'completeness', 'pid') else 'VARCHAR'}"
@@ -110,8 +119,11 @@ class Survey:
         return found[0][0] if found else None
 
     def close(self) -> None:
+        """Close the database and remove its folder (the survey's lock file last)."""
         self.con.close()
-        self._dir.cleanup()
+        shutil.rmtree(self._dir, ignore_errors=True)
+        self._dir.with_suffix(".lock").unlink(missing_ok=True)
+        os.close(self._lock)
 
     def add(self, table: str, row: tuple[Any, ...]) -> None:
         """A row for one of the tables, buffered; `flush` (or `finish`) writes what is left."""
@@ -123,3 +135,49 @@ class Survey:
     def _next(self) -> int:
         self._seq += 1
         return self._seq
+
+
+def work_folder() -> Path:
+    """The ingest's working folder under the data home, readable by its owner only."""
+    folder = data_home() / "work"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder.chmod(0o700)
+    return folder
+
+
+def _claim(work: Path) -> tuple[Path, int]:
+    """A new survey folder and the descriptor whose lock says it is in use; stale folders are removed first.
+
+    Each survey holds an exclusive lock on `survey-….lock` while it lives (the system drops it when the process
+    dies, however it dies). Under the work folder's own lock, a survey that can take another's lock knows that
+    one is dead and removes its folder.
+    """
+    with _locked(work / "lock"):
+        for stale in work.glob("survey-*.lock"):
+            try:
+                fd = os.open(stale, os.O_RDWR)
+            except FileNotFoundError:
+                continue  # its survey closed meanwhile
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its run is alive
+            finally:
+                os.close(fd)
+            shutil.rmtree(stale.with_suffix(""), ignore_errors=True)
+            stale.unlink(missing_ok=True)
+        fd, lock = tempfile.mkstemp(prefix="survey-", suffix=".lock", dir=work)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        folder = Path(lock).with_suffix("")
+        folder.mkdir(mode=0o700)
+    return folder, fd
+
+
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)

@@ -20,6 +20,7 @@ def csv_rows(source: Source, path: Path, name: str) -> Iterator[SourceRow]:
             if header is None:
                 return
             header = [h.strip().lstrip("\ufeff") for h in header]
+            check_header(source, header, name)
             for values in reader:
                 line = reader.line_num
                 if not "".join(values).strip():
@@ -40,6 +41,14 @@ def csv_rows(source: Source, path: Path, name: str) -> Iterator[SourceRow]:
             raise AdapterError(f"{name}: line {line}: not valid CSV: {exc}") from None
 
 
+def check_header(source: Source, header: list[str], name: str) -> None:
+    """Stop on a header without the patient ID column (a wrong delimiter, encoding or file): no row would map."""
+    if source.patient_id not in header:
+        hint = f" (delimiter {source.delimiter!r}, encoding {source.encoding})" if source.format != "xlsx" else ""
+        raise AdapterError(f"{name}: the header has no column {source.patient_id!r} (the patient ID){hint}: "
+                           "check the delimiter, the encoding and the file")
+
+
 def xlsx_rows(source: Source, path: Path, name: str) -> Iterator[SourceRow]:
     import openpyxl  # only when a workbook is read
 
@@ -51,6 +60,9 @@ def xlsx_rows(source: Source, path: Path, name: str) -> Iterator[SourceRow]:
         sheet = book.worksheets[0]
         rows = sheet.iter_rows(values_only=True)
         header = [_cell_text(c).strip() for c in next(rows, ())]
+        if not header:
+            return
+        check_header(source, header, name)
         for number, cells in enumerate(rows, start=2):
             texts = [_cell_text(c) for c in cells]
             if not any(t.strip() for t in texts):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -14,16 +17,18 @@ from sqlalchemy.orm import Session
 from oncobank.dictionary.validate import EntryRejected, Issue, ValidEntry
 from oncobank.ingest import admissions
 from oncobank.ingest.keys import pairs_in
+from oncobank.ingest.limits import storable
 from oncobank.ingest.mapping import Mapping
 from oncobank.ingest.models import DataIssue, IngestDocument, IngestFact, IngestRecord, LinkDecision
 from oncobank.ingest.records import MappedRow
 from oncobank.store import audit
 from oncobank.store.attachments import check_document, keep_blob
 from oncobank.store.clinical import ClinicalStore
-from oncobank.store.errors import RuleViolation
+from oncobank.store.errors import ConflictError, RuleViolation
 from oncobank.store.models import Attachment, Entry, EntryVersion, Patient, PatientIdentifier, Quarantine
 
 JOB = "ingest"
+BIRTH_SECTION = "demographics"  # the section whose birth date every dated entry of the patient is checked against
 
 
 @dataclass
@@ -55,6 +60,16 @@ class IngestReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "balanced": self.balanced}
+
+    @contextmanager
+    def undone_on_error(self) -> Iterator[None]:
+        """Counts added in the block are taken back when it raises (its transaction was rolled back)."""
+        before = copy.deepcopy(self.__dict__)
+        try:
+            yield
+        except BaseException:
+            self.__dict__.update(before)
+            raise
 
 
 @dataclass
@@ -137,7 +152,7 @@ class ChunkWriter:
         singles = {key: (members[0][1], members[0][0].section) for key, members in groups.items()
                    if key not in current and not self.store.dictionary.section(members[0][0].section).repeating}
         current.update(self._single_entries(s, singles))
-        births = self.store.birth_dates(s, {m[0][1] for m in groups.values() if m[0][0].section != "demographics"})
+        births = self.store.birth_dates(s, {m[0][1] for m in groups.values() if m[0][0].section != BIRTH_SECTION})
         for fact_key, members in groups.items():
             self._merge(s, fact_key, members, current.get(fact_key), births, quarantine)
         self._flush(s)
@@ -222,12 +237,16 @@ class ChunkWriter:
     ) -> None:
         first, pid, registry_id, _ = members[0]
         section = first.section
-        born = None if section == "demographics" else births[pid]
+        born = None if section == BIRTH_SECTION else births[pid]
         base: dict[str, Any] = {}
         when, facility = first.date, first.facility
         if current is not None:
             base = self._as_input(section, current.valid)
             when, facility = current.valid.date or when, current.valid.facility or facility
+            # A re-exported record that changed brings its date and facility too, as it brings its values.
+            moved = next((r for r, _, _, changed in members if changed), None)
+            if moved is not None:
+                when, facility = moved.date or when, moved.facility or facility
         values = dict(base)
         supplied: dict[str, MappedRow] = {}
         compare: list[tuple[MappedRow, str]] = []
@@ -280,12 +299,12 @@ class ChunkWriter:
                 issues_out.append({"field": name, "row": r, "kept": valid.values.get(name)})
         for name, r in supplied.items():
             outcomes.setdefault(id(r), {})[name] = "used"
-        entry = self._store_entry(s, fact_key, pid, current, valid, first)
+        entry, wrote = self._store_entry(s, fact_key, pid, current, valid, first)
         for r, _, _, changed in members:
             if id(r) in rejected:
                 continue
             fields = outcomes.get(id(r), {})
-            if any(v == "used" for v in fields.values()):
+            if wrote and any(v == "used" for v in fields.values()):
                 self.report.loaded += 1
             else:
                 self.report.merged += 1
@@ -344,10 +363,10 @@ class ChunkWriter:
 
     def _store_entry(
         self, s: Session, fact_key: str, pid: int, current: _Current | None, valid: ValidEntry, source_row: MappedRow
-    ) -> int | _NewEntry:
-        """The entry that holds the fact; new entries and versions are written in bulk when the chunk ends."""
+    ) -> tuple[int | _NewEntry, bool]:
+        """The entry holding the fact, and whether it changed; entries and versions are written when the chunk ends."""
         if current is not None and _same_entry(current.valid, valid):
-            return current.entry_id
+            return current.entry_id, False
         entry: int | _NewEntry
         if current is None:
             entry = _NewEntry(pid, fact_key, valid.section, valid.date, source_row.system, source_row.admission_key)
@@ -360,12 +379,13 @@ class ChunkWriter:
                 update(Entry).where(Entry.id == entry, Entry.current_version == current.version)
                 .values(current_version=version).execution_options(synchronize_session=False)
             )
-            if bumped.rowcount != 1:
-                raise RuntimeError(f"entry {entry} changed during the ingest; run it again")
+            if bumped.rowcount != 1:  # someone edited the entry since this chunk read it
+                raise ConflictError(entry, current.version, s.scalar(select(Entry.current_version).where(
+                    Entry.id == entry)))
             self.report.versions_created += 1
             current.version, current.valid = version, valid
         self._versions.append((entry, pid, version, valid, source_row.source))
-        return entry
+        return entry, True
 
     def _record(
         self, s: Session, r: MappedRow, entry: int | _NewEntry, pid: int, fields: dict[str, str], changed: bool
@@ -473,6 +493,7 @@ def add_quarantine(s: Session, rows: list[dict[str, Any]]) -> None:
     """Open quarantine rows for rows not already open (a re-run does not repeat them)."""
     if not rows:
         return
+    rows = storable(rows)  # a payload may hold a NUL that was the reason for the quarantine
     keys = sorted({(q["source"], q["location"]) for q in rows})
     present = {
         (q.source, q.location)
