@@ -199,8 +199,9 @@ def test_borderline_courses_exist_and_fall_on_the_right_side(
         "activity_595_persistent": ("high_activity_persistence", "not_met"),
         "non_avid_90_days": ("non_avid_lesion", "met"),
         "non_avid_91_days": ("non_avid_lesion", "not_met"),
-        "flip_flop_90_days": ("flip_flop", "met"),
-        "flip_flop_91_days": ("flip_flop", "not_met"),
+        # the flip-flop window is 12 calendar months (rair_settings.yaml, after the published study)
+        "flip_flop_12_months": ("flip_flop", "met"),
+        "flip_flop_12_months_plus_1_day": ("flip_flop", "not_met"),
     }
     assert set(tags) == set(expected)
     for tag, (criterion, status) in expected.items():
