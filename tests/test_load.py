@@ -83,5 +83,5 @@ def test_reloading_skips_patients_already_present(store: ClinicalStore, registry
 
 def test_module_mismatch_is_refused(store: ClinicalStore, tmp_path: Path) -> None:
     folder = _write(tmp_path / "lung", [json.dumps(_patient("L-1", "E-9", []))], module="lung")
-    with pytest.raises(RuleViolation, match="module 'lung'"):
+    with pytest.raises(RuleViolation, match=r'manifest.json:1: module: "lung": the store uses module thyroid'):
         load_registry(store, folder)

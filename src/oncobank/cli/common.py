@@ -6,7 +6,8 @@ import getpass
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -14,6 +15,8 @@ from typing import Annotated, Any, TypeVar
 import typer
 from rich.console import Console
 from rich.markup import escape
+
+from oncobank.reports.printable import printable
 
 console = Console()
 err = Console(stderr=True)
@@ -51,8 +54,8 @@ def current_user(explicit: str | None = None) -> str:
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print `error: message` on standard error; raise the returned Exit to stop with `code`."""
-    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
+    """Print `error: message` on standard error (control characters escaped); raise the returned Exit to stop."""
+    err.print(f"[red]error:[/red] {escape(printable(message))}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -91,25 +94,73 @@ def open_store(db: str | None, module: str, *, user: str | None = None) -> Any:
 
     An embedded SQLite store is created and brought up to date on first use; a server store needs `oncobank init`.
     """
-    from oncobank.dictionary import DictionaryError, load_module
+    from oncobank.dictionary import load_module
     from oncobank.store.clinical import ClinicalStore
-    from oncobank.store.db import connect, default_url, sqlite_file
-    from oncobank.store.errors import StoreError
+    from oncobank.store.db import default_url
     from oncobank.store.migrate import is_current, upgrade
 
     url = db or default_url()
-    try:
-        file = sqlite_file(url)
-        if file is not None and not file.exists():
-            _created.append(file)
-        engine = connect(url)
+    file = store_file(url)
+    with reaching(url):
+        engine = store_engine(url)
         if file is not None and not is_current(engine):
             upgrade(engine)
         store = ClinicalStore(engine, load_module(module))
+        store.ensure_user(current_user(user))
+    return store
+
+
+def store_file(url: str) -> Path | None:
+    """The SQLite file a store URL names (None for a server), refused when no store can be there.
+
+    A file that does not exist yet is remembered, so that a command that fails leaves none behind.
+    """
+    from sqlalchemy.exc import ArgumentError
+
+    from oncobank.store.db import safe_url, sqlite_file
+
+    try:
+        file = sqlite_file(url)
+    except ArgumentError:
+        raise fail("the store URL (--db or ONCOBANK_DB) is not a URL: expected sqlite:///FILE or "
+                   "postgresql://USER@HOST/DATABASE") from None
+    if file is not None and file.is_dir():
+        raise fail(f"store {safe_url(url)}: {file} is a folder; the URL names the store's file, "
+                   f"e.g. sqlite:///{file / 'oncobank.sqlite'}")
+    if file is not None and not file.exists():
+        _created.append(file)
+    return file
+
+
+def store_engine(url: str) -> Any:
+    """An engine for the store, whose errors never carry a statement's parameters (they may be patient data)."""
+    from oncobank.store.db import connect
+
+    return connect(url, hide_parameters=True)
+
+
+@contextmanager
+def reaching(url: str) -> Iterator[None]:
+    """Failures to reach, open or set up the store at `url` as one `error:` line (the URL shown without password)."""
+    from sqlalchemy.exc import ArgumentError, DBAPIError
+
+    from oncobank.dictionary import DictionaryError
+    from oncobank.store.db import safe_url
+    from oncobank.store.errors import StoreError, database_reason
+
+    try:
+        yield
     except (StoreError, DictionaryError) as exc:
         raise fail(str(exc)) from None
-    store.ensure_user(current_user(user))
-    return store
+    except ArgumentError:
+        raise fail(f"store {safe_url(url)}: no database driver for this kind of URL; expected sqlite:///FILE or "
+                   "postgresql://USER@HOST/DATABASE") from None
+    except OSError as exc:
+        raise fail(f"store {safe_url(url)}: {exc.strerror or type(exc).__name__}") from None
+    except DBAPIError as exc:
+        reason = database_reason(exc)
+        hint = "; create the database, then run `oncobank init`" if "does not exist" in reason else ""
+        raise fail(f"cannot open the store at {safe_url(url)}: {reason}{hint}") from None
 
 
 def emit_json(data: Any) -> None:

@@ -19,26 +19,30 @@ from oncobank.cli.common import (
     err,
     fail,
     open_store,
+    reaching,
+    store_engine,
+    store_file,
 )
+
+LISTED = 50  # quarantined problems a load lists on the terminal; --json and `oncobank quarantine list` give all
 
 
 def init(db: DbOption = None) -> None:
     """Create the clinical store, or upgrade it to this version's schema."""
     from oncobank.dictionary import load_module
     from oncobank.store.clinical import ClinicalStore
-    from oncobank.store.db import connect, default_url, safe_url
-    from oncobank.store.errors import StoreError
+    from oncobank.store.db import default_url, safe_url
     from oncobank.store.migrate import schema_version, upgrade
 
     url = db or default_url()
-    try:
-        engine = connect(url)
+    store_file(url)
+    with reaching(url):
+        engine = store_engine(url)
         upgrade(engine)
-    except StoreError as exc:
-        raise fail(str(exc)) from None
-    store = ClinicalStore(engine, load_module("core"))
-    store.ensure_user("system", role="system")
-    console.print(f"Store ready at {safe_url(url)} (schema {schema_version(engine)}).", highlight=False)
+        store = ClinicalStore(engine, load_module("core"))
+        store.ensure_user("system", role="system")
+        version = schema_version(engine)
+    console.print(f"Store ready at {safe_url(url)} (schema {version}).", highlight=False, markup=False)
 
 
 def load(
@@ -48,27 +52,35 @@ def load(
     lang: LangOption = "en",
     as_json: JsonOption = False,
 ) -> None:
-    """Load canonical registry JSON into the store; rejected entries are quarantined with their reason."""
-    from oncobank.reports.terminal import load_table, progress
-    from oncobank.store.errors import StoreError
-    from oncobank.store.load import load_registry, read_manifest
+    """Load canonical registry JSON into the store; rejected entries are quarantined with their reason.
+
+    Loading a file again takes what it has that the store has not (a corrected entry, the rest of a stopped load).
+    """
+    from oncobank.reports.terminal import load_table, progress, quarantine_table
+    from oncobank.store.errors import LoadStopped, StoreError
+    from oncobank.store.load import load_registry
 
     check_lang(lang)
     store = open_store(db, module)
-    try:
-        total = read_manifest(directory).get("patients")
-    except StoreError as exc:
-        raise fail(str(exc)) from None
+    stopped: LoadStopped | None = None
     with progress(err) as bar:
-        task = bar.add_task("Loading patients", total=total)
+        task = bar.add_task("Loading patients", total=None)
         try:
-            report = load_registry(store, directory, user=current_user(), on_patient=lambda n: bar.advance(task, n))
+            report = load_registry(store, directory, user=current_user(),
+                                   on_total=lambda n: bar.update(task, total=n),
+                                   on_patient=lambda n: bar.advance(task, n))
+        except LoadStopped as exc:
+            stopped, report = exc, exc.report
         except StoreError as exc:
             raise fail(str(exc)) from None
     if as_json:
-        emit_json(report.to_dict())
+        emit_json({**report.to_dict(), "stopped": None if stopped is None else str(stopped)})
     else:
         console.print(load_table(report, lang))
+        if report.quarantined:
+            console.print(quarantine_table(report.quarantined, lang, shown=LISTED))
+    if stopped is not None:
+        raise fail(str(stopped))
     if not report.balanced:
         raise fail("counts do not reconcile: some records are unaccounted for", 2)
 

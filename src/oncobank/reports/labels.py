@@ -60,6 +60,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "action_read_attachment": ("document read", "просмотр документа"),
     "action_load": ("loaded", "загрузка"),
     "details": ("Details", "Подробности"),
+    "quarantine_title": ("Quarantined records", "Записи в карантине"),
+    "location": ("Where", "Где"),
+    "line": ("line", "строка"),
+    "problem": ("Problem [rule]", "Ошибка [правило]"),
+    "quarantine_more": (
+        "… and {n} more: oncobank quarantine list",
+        "… и ещё {n}: oncobank quarantine list",
+    ),
+    "quarantine_fix": (
+        "Correct them in the file and load it again: only what the store does not hold yet is loaded.",
+        "Исправьте их в файле и загрузите его снова: загрузится только то, чего ещё нет в регистре.",
+    ),
     "type_number": ("number", "число"),
     "type_integer": ("integer", "целое число"),
     "type_text": ("text", "текст"),

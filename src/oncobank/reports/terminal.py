@@ -1,4 +1,8 @@
-"""Rich renderings for the terminal: patient card, load reconciliation, audit log, dictionary."""
+"""Rich renderings for the terminal: patient card, load reconciliation and quarantine, audit log, dictionary.
+
+Everything that comes from stored data or from a file goes through `printable` (and into `Text`, never markup):
+a value can neither move the cursor, retitle the window nor style the table.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from oncobank.dictionary.schema import FieldDef
 from oncobank.dictionary.units import display_unit
 from oncobank.numbers import number
 from oncobank.reports.labels import label, label_or
+from oncobank.reports.printable import printable
 from oncobank.store.card import EntryView, PatientCard, VersionView
 from oncobank.store.load import LoadReport
 
@@ -61,6 +66,30 @@ def load_table(report: LoadReport, lang: str = "en") -> Table:
     return table
 
 
+def quarantine_table(rows: list[dict[str, Any]], lang: str = "en", *, shown: int | None = None) -> Table:
+    """Quarantined problems, one a row: where (file line or source row), patient, section, field, value, rule.
+
+    `rows` are a load report's `quarantined` list or `oncobank.store.load.quarantined` rows; at most `shown` are
+    drawn, and the caption says how many more there are.
+    """
+    table = Table(title=label("quarantine_title", lang))
+    for key in ("location", "patient", "section", "field", "value", "problem"):
+        table.add_column(label(key, lang))
+    for row in rows[:shown]:
+        where = row.get("location") or f"{label('line', lang)} {row['line']}"
+        value = "" if row.get("value") is None else row["value"]
+        table.add_row(*(_text(x or "") for x in (where, row.get("patient"), row.get("section"), row.get("field"))),
+                      _text(value), _text(f"{row.get('message') or ''} [{row.get('rule')}]"))
+    more = len(rows) - len(rows[:shown])
+    table.caption = label("quarantine_more", lang).format(n=more) if more else label("quarantine_fix", lang)
+    return table
+
+
+def _text(value: Any) -> Text:
+    """A cell from stored or loaded data: control characters escaped, brackets shown as brackets."""
+    return Text(printable(value))
+
+
 def audit_table(events: list[dict[str, Any]], lang: str = "en") -> Table:
     table = Table(title=label("audit_title", lang))
     for key in ("when", "user", "action", "patient", "entry"):
@@ -69,7 +98,8 @@ def audit_table(events: list[dict[str, Any]], lang: str = "en") -> Table:
     for e in events:
         details = ", ".join(f"{k}={v}" for k, v in (e["details"] or {}).items())
         action = label_or(f"action_{e['action']}", e["action"], lang)
-        table.add_row(e["at"], e["user"] or "", action, e["patient"] or "", str(e["entry"] or ""), Text(details))
+        table.add_row(e["at"], _text(e["user"] or ""), action, _text(e["patient"] or ""), str(e["entry"] or ""),
+                      _text(details))
     return table
 
 
@@ -77,15 +107,15 @@ def render_card(
     console: Console, card: PatientCard, dictionary: Dictionary, *, lang: str = "en", history: bool = True
 ) -> None:
     header = Text.assemble(
-        (f"{label('patient', lang)} {card.registry_id}", "bold"),
-        f"  ·  {label('centre', lang)} {card.centre}  ·  {dictionary.module.label.get(lang)}",
+        (f"{label('patient', lang)} {printable(card.registry_id)}", "bold"),
+        f"  ·  {label('centre', lang)} {printable(card.centre)}  ·  {dictionary.module.label.get(lang)}",
     )
     if card.identifiers:
         header.append(
             "\n"
             + label("identifiers", lang)
             + ": "
-            + ", ".join(f"{k} {v}" for k, v in sorted(card.identifiers.items()))
+            + printable(", ".join(f"{k} {v}" for k, v in sorted(card.identifiers.items())))
         )
     console.print(Panel(header))
     for entry in card.entries:
@@ -96,7 +126,7 @@ def render_card(
             table.add_column(label(col, lang))
         for a in card.attachments:
             table.add_row(
-                str(a.entry_id or ""), a.media_type, Text(f"{a.original_name} ({a.size} B, {a.sha256[:12]}…)")
+                str(a.entry_id or ""), _text(a.media_type), _text(f"{a.original_name} ({a.size} B, {a.sha256[:12]}…)")
             )
         console.print(table)
 
@@ -112,19 +142,19 @@ def _entry_table(entry: EntryView, dictionary: Dictionary, lang: str, history: b
     title += f"  [{label('entry', lang)} {entry.entry_id}, v{current.version}]"
     if entry.retracted:
         title += f"  {label('retracted', lang)}"
-    table = Table(title=escape(title), title_justify="left", show_header=True, expand=False)
+    table = Table(title=escape(printable(title)), title_justify="left", show_header=True, expand=False)
     table.add_column(label("field", lang))
     table.add_column(label("value", lang))
     for f in section.fields:
         if f.name in current.values:
-            table.add_row(f.label.get(lang), Text(_value_text(f, current, dictionary, lang)))
+            table.add_row(f.label.get(lang), _text(_value_text(f, current, dictionary, lang)))
     for w in current.warnings:
-        table.add_row(Text(label("warning", lang), style="yellow"), Text(f"{w['field']}: {w['message']}"))
+        table.add_row(Text(label("warning", lang), style="yellow"), _text(f"{w['field']}: {w['message']}"))
     if history and len(entry.versions) > 1:
         for v in entry.versions:
             table.add_row(
                 f"{label('version', lang)} {v.version}",
-                Text(
+                _text(
                     f"{v.created_at:%Y-%m-%d %H:%M} {v.author} {label_or(f'status_{v.status}', v.status, lang)}"
                     + (f" — {label('reason', lang)}: {v.reason}" if v.reason else "")
                 ),
@@ -133,7 +163,7 @@ def _entry_table(entry: EntryView, dictionary: Dictionary, lang: str, history: b
         revised = ", ".join(f"{_field_label(section, k, lang)}: {_plain(v, lang)}" for k, v in r.revised_values.items())
         table.add_row(
             Text(label("review", lang), style="cyan"),
-            Text(
+            _text(
                 f"{r.review_date} {r.reviewer} (v{r.entry_version}): "
                 f"{label_or(f'agreement_{r.agreement}', r.agreement, lang)}"
                 + (f"; {revised}" if revised else "")
