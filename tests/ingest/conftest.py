@@ -1,4 +1,4 @@
-"""Shared by the ingest tests: the fuzzing contract of the adapters."""
+"""Shared by the ingest tests: the fuzzing contract of the adapters and a small hospital's exports."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import pytest
 
 from oncobank.ingest.adapters import AdapterError, read_rows
 from oncobank.ingest.mapping import Source
+
+from .small_hospital import LABS_CSV, PATIENTS_CSV, SMALL_MAPPING
 
 
 def _rows_or_clear_error(source: Source, name: str, folder: Path, data: bytes) -> None:
@@ -25,3 +27,14 @@ def _rows_or_clear_error(source: Source, name: str, folder: Path, data: bytes) -
 @pytest.fixture(scope="session")
 def rows_or_clear_error() -> Callable[[Source, str, Path, bytes], None]:
     return _rows_or_clear_error
+
+
+@pytest.fixture
+def small_hospital(tmp_path: Path) -> Path:
+    """A folder with a three-patient EMR master, four LIS results linked to it by EMR ID, and `mapping.yaml`."""
+    folder = tmp_path / "small"
+    folder.mkdir()
+    (folder / "patients.csv").write_text(PATIENTS_CSV, encoding="utf-8")
+    (folder / "labs.csv").write_text(LABS_CSV, encoding="utf-8")
+    (folder / "mapping.yaml").write_text(SMALL_MAPPING, encoding="utf-8")
+    return folder

@@ -98,3 +98,39 @@ def test_sigkill_then_rerun_loses_and_duplicates_nothing(store_url: str, second_
     expected = _counts(second_url)
     assert 0 < interrupted["ingest_record"] < expected["ingest_record"]
     assert after == expected
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_a_killed_survey_leaves_nothing_in_the_system_temp_folder(store_url: str, tmp_path: Path) -> None:
+    """The survey (folded names, birth dates) lives in an owner-only folder of the data home; a re-run clears it."""
+    from oncobank.synth import generate
+
+    hospital = tmp_path / "hospital"
+    generate(PATIENTS, 5, hospital, formats={"emr", "lis", "hl7", "pacs"})
+    home, system_temp = tmp_path / "home", tmp_path / "system-temp"
+    system_temp.mkdir()
+    env = {**os.environ, "ONCOBANK_USER": "ingest-test", "ONCOBANK_HOME": str(home), "TMPDIR": str(system_temp)}
+    victim = subprocess.Popen(_command(hospital, store_url), env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    work = home / "work"
+    deadline = time.monotonic() + 120
+    while not list(work.glob("survey-*/survey.duckdb")):
+        assert victim.poll() is None, "the run ended before its survey was seen"
+        assert time.monotonic() < deadline, "no survey within 120 s"
+        time.sleep(0.01)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait(timeout=30)
+    assert list(system_temp.iterdir()) == []
+    left = [p for p in work.iterdir() if p.name.startswith("survey-")]
+    assert left, "the killed run's survey folder is the one the next run must remove"
+    for path in (work, *(p for p in left if p.is_dir())):
+        assert path.stat().st_mode & 0o777 == 0o700
+
+    rerun = subprocess.run(_command(hospital, store_url), env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    assert [p.name for p in work.iterdir()] == ["lock"]
+    assert list(system_temp.iterdir()) == []
+    engine = connect(store_url)
+    with engine.connect() as c:  # the killed batch was marked failed by the run that came next
+        assert list(c.scalars(select(IngestBatch.status).order_by(IngestBatch.id))) == ["failed", "done"]
+    engine.dispose()

@@ -31,6 +31,15 @@ class UnitError(ValueError):
     """A unit that cannot be read, or cannot be converted to the field's canonical unit."""
 
 
+MAX_UNIT = 64  # characters: real units are a fraction of this, and pint's parser takes time quadratic in length
+
+
+def _short(unit: str) -> str:
+    if len(unit) > MAX_UNIT:
+        raise UnitError(f"a unit is at most {MAX_UNIT} characters long, this one has {len(unit)}")
+    return unit
+
+
 @dataclass(frozen=True, eq=False)  # identity hash: a UnitSystem keys the factor cache
 class UnitSystem:
     """A pint registry extended with a module's definitions, plus its spelling aliases."""
@@ -49,7 +58,7 @@ class UnitSystem:
         return text.replace("µ", "u").replace("μ", "u")
 
     def parse(self, unit: str) -> pint.Unit | pint.Quantity:
-        spelled = self.normalise_spelling(unit)
+        spelled = self.normalise_spelling(_short(unit))
         try:
             return self.registry.parse_expression(spelled)
         except Exception as exc:  # pint raises several unrelated types for bad strings
@@ -57,7 +66,7 @@ class UnitSystem:
 
     def factor(self, unit: str, canonical: str, molar_mass: float | None = None) -> float:
         """Multiplier that turns a value in `unit` into the same amount in `canonical`."""
-        return _factor(self, unit, canonical, molar_mass)
+        return _factor(self, _short(unit), canonical, molar_mass)  # checked before it becomes a cache key
 
 
 @lru_cache(maxsize=4096)

@@ -257,9 +257,10 @@ class _BoundedLoader(yaml.SafeLoader):
 
 def _compose(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
     """The document's data and the line of every key path; its size with aliases expanded is checked first."""
-    loader = _BoundedLoader(text)
     lines: dict[Loc, int] = {}
+    loader = None
     try:
+        loader = _BoundedLoader(text)  # its reader refuses control characters at once
         node = loader.get_single_node()
         if node is None:
             return None, lines
@@ -270,11 +271,13 @@ def _compose(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
         return loader.construct_document(node), lines
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc)
+        position = getattr(exc, "position", None)  # a reader error: a character YAML does not allow
+        line = mark.line + 1 if mark is not None else None if position is None else text.count("\n", 0, position) + 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise located(name, line, None, None, "yaml", f"not valid YAML: {problem}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def _expanded(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
