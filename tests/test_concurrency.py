@@ -1,18 +1,21 @@
-"""Two writers editing one entry through separate connections: one wins, the other gets a conflict."""
+"""Concurrent writers: two editors of one entry (one wins, the other gets a conflict), racing get-or-create."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 from oncobank.dictionary import load_module
 from oncobank.store.card import read_card
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.db import connect
 from oncobank.store.errors import ConflictError
+from oncobank.store.models import User
 
 
 def _entry(store: ClinicalStore, patient: str) -> int:
@@ -81,3 +84,28 @@ def test_writer_waiting_on_a_row_lock_gets_a_conflict(store: ClinicalStore, pati
     assert result[0].actual == 2
     first.close()
     other.engine.dispose()
+
+
+_RACER = """
+import sys, time
+from oncobank.dictionary import load_module
+from oncobank.store.clinical import ClinicalStore
+from oncobank.store.db import connect
+url, start, names = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
+store = ClinicalStore(connect(url), load_module("thyroid"))
+while time.time() < start:
+    pass
+print(" ".join(str(store.ensure_user(f"racer-{n}")) for n in range(names)))
+"""
+
+
+def test_processes_registering_the_same_new_users_all_get_the_one_row(store: ClinicalStore, store_url: str) -> None:
+    """Get-or-create of a user (every command registers its acting user) raced by real processes: one row each."""
+    names, start = 150, time.time() + 8  # the processes import, connect, then start together
+    racers = [subprocess.Popen([sys.executable, "-c", _RACER, store_url, str(start), str(names)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [racer.communicate(timeout=120) for racer in racers]
+    assert [racer.returncode for racer in racers] == [0, 0, 0], [err[-1500:] for _, err in outputs]
+    assert len({out for out, _ in outputs}) == 1  # every process got the same IDs
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(User).where(User.username.like("racer-%"))) == names

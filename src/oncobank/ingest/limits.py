@@ -11,13 +11,8 @@ import re
 from typing import Any
 
 from oncobank.ingest.models import IngestAdmission, IngestFact, IngestRecord
+from oncobank.store.clinical import column_length as length
 from oncobank.store.models import Centre, Patient, PatientIdentifier
-
-
-def length(column: Any) -> int:
-    """The declared length of a model's String column."""
-    return int(column.type.length)
-
 
 SOURCE_ID = length(PatientIdentifier.value)  # a source system's patient ID (also in link_decision)
 SYSTEM = length(PatientIdentifier.system)

@@ -93,7 +93,11 @@ class ClinicalStore:
             if found is not None:
                 return found
             stmt = insert(User).values(username=username, role=role, full_name=full_name).returning(User.id)
-            return s.execute(stmt).scalar_one()
+            try:
+                with s.begin_nested():
+                    return s.execute(stmt).scalar_one()
+            except IntegrityError:  # another process registered the same user meanwhile: that row is the one
+                return s.scalars(select(User.id).where(User.username == username)).one()
 
     def user_id(self, s: Session, username: str) -> int:
         found = s.scalar(select(User.id).where(User.username == username))
