@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from oncobank.store.card import read_card
 from oncobank.store.clinical import ClinicalStore
-from oncobank.store.errors import RuleViolation
-from oncobank.store.load import load_registry
-from oncobank.store.models import Quarantine
+from oncobank.store.errors import LoadStopped, RuleViolation
+from oncobank.store.load import JOB, load_registry, quarantined
+from oncobank.store.models import Patient, Quarantine
 
 DEMOGRAPHICS = {"surname": "Петров", "first_name": "Иван", "birth_date": "1965-03-02", "sex": "M"}
 
@@ -85,3 +85,124 @@ def test_module_mismatch_is_refused(store: ClinicalStore, tmp_path: Path) -> Non
     folder = _write(tmp_path / "lung", [json.dumps(_patient("L-1", "E-9", []))], module="lung")
     with pytest.raises(RuleViolation, match=r'manifest.json:1: module: "lung": the store uses module thyroid'):
         load_registry(store, folder)
+
+
+def _lab(day: str, tsh: float) -> dict:
+    return {"section": "laboratory", "date": day, "values": {"tsh": tsh}}
+
+
+HOSTILE = [
+    {"patient_id": "TH-\u0000"},
+    {"patient_id": "T" * 1_000_000},
+    {"identifiers": [{"system": "EMR", "value": "E" * 1_000_000}]},
+    {"identifiers": [{"system": "S" * 1000, "value": "E-9"}]},
+    {"identifiers": [{"system": "EMR", "value": "E-\u0000"}]},
+    {"centre": "C" * 1000},
+    {"entries": [{"section": "laboratory", "date": "2019-01-01", "facility": "F" * 1_000_000, "values": {"tsh": 1}}]},
+    {"entries": [{"section": "laboratory", "date": "2019-01-01", "facility": "MF\u00001", "values": {"tsh": 1}}]},
+    {"entries": [{"section": "laboratory\u0000", "values": {"tsh": "\ud800"}}]},
+]
+
+
+def test_what_postgresql_cannot_hold_is_quarantined_alike_on_both_backends(store: ClinicalStore, tmp_path: Path
+                                                                            ) -> None:
+    lines = [json.dumps({**_patient(f"TH-{n}", f"E-{n}", []), **change}) for n, change in enumerate(HOSTILE)]
+    lines.append('{"patient_id": "TH-NaN", "entries": NaN}')  # JSON's NaN: PostgreSQL's JSON has none
+    report = load_registry(store, _write(tmp_path / "hostile", lines))
+    assert report.balanced and report.patients_in == len(HOSTILE) + 1
+    found = sorted((p["line"], p["field"], p["rule"]) for p in report.quarantined)
+    assert found == [(1, "patient_id", "characters"), (2, "patient_id", "max_length"),
+                     (3, "identifiers[0].value", "max_length"), (4, "identifiers[0].system", "max_length"),
+                     (5, "identifiers[0].value", "characters"), (6, "centre", "unknown_centre"),
+                     (7, "facility", "max_length"), (8, "facility", "characters"), (9, None, "unknown_section"),
+                     (10, "centre", "required"), (10, "entries", "type")]
+    with store.session() as s:
+        kept = s.scalars(select(Quarantine.payload)).all()
+    assert len(kept) == len(HOSTILE) + 1  # one row a line: the patient, or (lines 7-9) its bad entry alone
+    assert "\u0000" not in json.dumps(kept)
+
+
+def test_a_fixed_file_loads_the_fixed_entries_of_patients_already_present(store: ClinicalStore, tmp_path: Path
+                                                                          ) -> None:
+    good, bad = _lab("2019-01-01", 2.0), _lab("2019-02-01", 5000)
+    folder = _write(tmp_path / "v1", [json.dumps(_patient("TH-1", "E-1", [good, bad]))])
+    first = load_registry(store, folder)
+    assert (first.entries_loaded, first.entries_quarantined) == (2, 1)
+    assert [r["rule"] for r in quarantined(store, JOB)] == ["hard_range"]
+    fixed = _write(tmp_path / "v2", [json.dumps(_patient("TH-1", "E-1", [good, _lab("2019-02-01", 5.0)]))])
+    again = load_registry(store, fixed)
+    assert again.balanced
+    assert (again.patients_skipped, again.entries_loaded, again.entries_skipped, again.entries_quarantined) == (
+        1, 1, 2, 0)  # demographics and the good lab are there already; the fixed lab is new
+    assert quarantined(store, JOB) == []  # the problem is gone, so its row is resolved
+    assert [r["rule"] for r in quarantined(store, JOB, status="resolved")] == ["hard_range"]
+    labs = read_card(store, "TH-1", user="system").section("laboratory")
+    assert sorted(e.current.values["tsh"] for e in labs) == [2.0, 5.0]
+    assert load_registry(store, fixed).entries_loaded == 0  # and a third time changes nothing
+
+
+def test_a_reload_never_brings_back_an_entry_edited_or_retracted_since(store: ClinicalStore, tmp_path: Path) -> None:
+    folder = _write(tmp_path / "v1", [json.dumps(_patient("TH-1", "E-1", [_lab("2019-01-01", 2.0),
+                                                                           _lab("2019-02-01", 3.0)]))])
+    load_registry(store, folder)
+    first, second = read_card(store, "TH-1", user="system").section("laboratory")
+    store.edit_entry(first.entry_id, 1, {"tsh": 2.5}, user="system", reason="typo", entry_date="2019-01-01")
+    store.retract_entry(second.entry_id, 1, user="system", reason="wrong patient")
+    again = load_registry(store, folder)
+    assert (again.entries_loaded, again.entries_skipped) == (0, 3)
+    assert len(read_card(store, "TH-1", user="system").section("laboratory")) == 2
+
+
+def test_a_changed_one_entry_section_is_quarantined_not_doubled(store: ClinicalStore, tmp_path: Path) -> None:
+    load_registry(store, _write(tmp_path / "v1", [json.dumps(_patient("TH-1", "E-1", []))]))
+    changed = {**_patient("TH-1", "E-1", []), "entries": [
+        {"section": "demographics", "values": {**DEMOGRAPHICS, "first_name": "Пётр"}}]}
+    again = load_registry(store, _write(tmp_path / "v2", [json.dumps(changed)]))
+    (problem,) = again.quarantined
+    assert problem["rule"] == "single_entry" and "oncobank entry edit" in problem["message"]
+    assert "Пётр" not in json.dumps(again.to_dict())
+
+
+def test_quarantine_listing_names_line_field_and_rule_but_no_identifying_value(store: ClinicalStore,
+                                                                                tmp_path: Path) -> None:
+    bad_demo = {"section": "demographics", "values": {**DEMOGRAPHICS, "birth_date": "1800-01-01"}}
+    line = {**_patient("TH-1", "E-1", [_lab("2019-01-01", 5000)]), "entries": [bad_demo, _lab("2019-01-01", 5000)]}
+    load_registry(store, _write(tmp_path / "r", [json.dumps(line)]))
+    rows = {r["field"]: r for r in quarantined(store, JOB)}
+    assert (rows["tsh"]["location"], rows["tsh"]["patient"], rows["tsh"]["value"], rows["tsh"]["rule"]) == (
+        "line 1", "TH-1", 5000, "hard_range")
+    assert rows["birth_date"]["value"] is None and rows["birth_date"]["rule"] == "earliest"
+    assert "1800" not in json.dumps(rows)
+
+
+def test_a_load_that_stops_part_way_says_what_it_committed_and_a_rerun_finishes(
+    store: ClinicalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    import oncobank.store.load as load_module
+
+    lines = [json.dumps(_patient(f"TH-{n}", f"E-{n}", [])) for n in range(1, 301)]
+    folder = _write(tmp_path / "r", lines)
+    real = load_module._insert
+    calls = iter(range(10))
+
+    def failing(*args: object, **kwargs: object) -> None:
+        if next(calls) == 1:  # the second batch: lines 251-300
+            raise OperationalError("INSERT …", {"surname": "Соболева"}, Exception("server closed the connection"))
+        real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(load_module, "_insert", failing)
+    with pytest.raises(LoadStopped) as caught:
+        load_registry(store, folder)
+    stopped = caught.value
+    assert (stopped.report.patients_in, stopped.report.patients_loaded, stopped.report.lines) == (250, 250, 300)
+    assert stopped.report.balanced
+    message = str(stopped)
+    assert "line 251" in message and "250 patient lines before it are committed" in message
+    assert "the 50 from it on are not" in message and "Соболева" not in message
+    monkeypatch.setattr(load_module, "_insert", real)
+    again = load_registry(store, folder)
+    assert (again.patients_loaded, again.patients_skipped) == (50, 250)
+    with store.session() as s:
+        assert s.scalar(select(func.count()).select_from(Patient)) == 300

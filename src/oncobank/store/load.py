@@ -288,19 +288,24 @@ class _Batch:
         self.reject(line, raw, ref, None, issues)
 
     def write(self, s: Session, refs: list[str], lines: list[int]) -> None:
-        """Keep this batch's open rows: the same problem stays one row; a problem gone is resolved."""
+        """Keep this batch's open rows: the same problem stays one row; a problem gone is resolved.
+
+        A patient's open rows follow its latest load, from whichever file: that load read the whole patient.
+        """
         refs = sorted({*refs, *(r["patient_ref"] for r in self.rows if r["patient_ref"])})
         scope = and_(
-            Quarantine.job == JOB, Quarantine.source == self.source, Quarantine.status == "open",
+            Quarantine.job == JOB, Quarantine.status == "open",
             or_(Quarantine.patient_ref.in_(refs),
-                and_(Quarantine.patient_ref.is_(None), Quarantine.location.in_([f"line {n}" for n in lines]))),
+                and_(Quarantine.patient_ref.is_(None), Quarantine.source == self.source,
+                     Quarantine.location.in_([f"line {n}" for n in lines]))),
         )
-        open_rows = {_row_key(q.location, q.patient_ref, q.section, q.issues): q.id
-                     for q in s.execute(select(Quarantine.id, Quarantine.location, Quarantine.patient_ref,
-                                               Quarantine.section, Quarantine.issues).where(scope))}
+        open_rows = {_row_key(q.source, q.location, q.patient_ref, q.section, q.issues): q.id
+                     for q in s.execute(select(Quarantine.id, Quarantine.source, Quarantine.location,
+                                               Quarantine.patient_ref, Quarantine.section, Quarantine.issues)
+                                        .where(scope))}
         fresh = [row for row in self.rows
-                 if open_rows.pop(_row_key(row["location"], row["patient_ref"], row["section"], row["issues"]),
-                                  None) is None]
+                 if open_rows.pop(_row_key(row["source"], row["location"], row["patient_ref"], row["section"],
+                                           row["issues"]), None) is None]
         if open_rows:
             s.execute(update(Quarantine).where(Quarantine.id.in_(sorted(open_rows.values()))).values(status="resolved")
                       .execution_options(synchronize_session=False))
@@ -391,10 +396,14 @@ def _parse(line: int, text: str, centres: dict[str, int], batch: _Batch) -> _Pat
         issues.append(Issue("patient", "entries", None, "type", "entries is a list of {section, date, facility, "
                             "values}", patient=ref))
     centre = raw.get("centre")
-    if not isinstance(centre, str) or centre.strip() not in centres:
-        rule, why = ("unknown_centre", "the centre is not listed in the manifest") if isinstance(centre, str) else (
-            "type", "the centre is a code listed in the manifest")
-        issues.append(Issue("patient", "centre", centre, rule, why, patient=ref))
+    if centre is None:
+        issues.append(Issue("patient", "centre", None, "required", "the centre is required", patient=ref))
+    elif not isinstance(centre, str):
+        issues.append(Issue("patient", "centre", centre, "type", "the centre is a code listed in the manifest",
+                            patient=ref))
+    elif centre.strip() not in centres:
+        issues.append(Issue("patient", "centre", centre, "unknown_centre", "the centre is not listed in the manifest",
+                            patient=ref))
     identifiers = _identifiers(raw.get("identifiers"), ref, issues)
     if issues:
         batch.reject_patient(line, raw, ref, n_entries, issues)
@@ -603,8 +612,8 @@ def _storable(value: Any) -> Any:
     return value
 
 
-def _row_key(location: str, ref: str | None, section: str | None, issues: Any) -> str:
-    return json.dumps([location, ref, section, issues], sort_keys=True, ensure_ascii=False)
+def _row_key(source: str, location: str, ref: str | None, section: str | None, issues: Any) -> str:
+    return json.dumps([source, location, ref, section, issues], sort_keys=True, ensure_ascii=False)
 
 
 def _plain(store: ClinicalStore, section: str | None, name: str | None) -> bool:
