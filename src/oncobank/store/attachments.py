@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import date
@@ -15,6 +16,7 @@ from oncobank.store import audit
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.errors import NotFound, RuleViolation
 from oncobank.store.models import Attachment
+from oncobank.store.pdfcheck import NotAPlainPdf, check_pdf
 
 MAX_BYTES = 25 * 1024 * 1024
 ALLOWED_TYPES = ("application/pdf",)
@@ -58,8 +60,23 @@ def attach(
     max_bytes: int = MAX_BYTES,
 ) -> AttachmentRef:
     """Check and store a document, and record it as a `documents` entry of the patient."""
-    media_type = check_document(data, f"patient {registry_id}, file {filename}", max_bytes)
-    digest = keep_blob(store.attachments, data)
+    name = safe_name(filename)
+    media_type = check_document(data, f"patient {registry_id}, file {name}", max_bytes)
+    digest = hashlib.sha256(data).hexdigest()
+    created = not blob_path(store.attachments, digest).exists()
+    keep_blob(store.attachments, data)
+    try:
+        return _record(store, registry_id, data, digest, media_type, name, user=user, document_type=document_type,
+                       entry_date=entry_date, description=description, facility=facility)
+    except BaseException:
+        if created:  # a refused attach leaves no file behind
+            blob_path(store.attachments, digest).unlink(missing_ok=True)
+        raise
+
+
+def _record(store: ClinicalStore, registry_id: str, data: bytes, digest: str, media_type: str, name: str, *,
+            user: str, document_type: str, entry_date: date | str, description: str | None,
+            facility: str | None) -> AttachmentRef:
     ref = store.add_entry(
         registry_id,
         "documents",
@@ -79,7 +96,7 @@ def attach(
                 sha256=digest,
                 size=len(data),
                 media_type=media_type,
-                original_name=Path(filename).name,
+                original_name=name,
                 created_by=uid,
             )
             .returning(Attachment.id)
@@ -99,7 +116,37 @@ def check_document(data: bytes, where: str, max_bytes: int = MAX_BYTES) -> str:
         raise RuleViolation(f"{where}: content is {media_type}, only {', '.join(ALLOWED_TYPES)} is accepted")
     if b"%%EOF" not in data[-2048:]:
         raise RuleViolation(f"{where}: the PDF is truncated (no end-of-file marker)")
+    try:
+        check_pdf(data)
+    except NotAPlainPdf as exc:
+        raise RuleViolation(f"{where}: refused: {exc} [rule: plain_pdf]") from None
     return media_type
+
+
+def read_document_file(path: Path, max_bytes: int = MAX_BYTES) -> bytes:
+    """A document file's bytes, refused before reading unless it is a regular file within the size limit.
+
+    A FIFO would block and a link to a device would be read without end: both are refused by their type.
+    """
+    try:
+        info = path.stat()
+    except OSError as exc:
+        raise RuleViolation(f"file {path.name}: cannot be read ({exc.strerror})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise RuleViolation(f"file {path.name}: not a regular file (a pipe, device or folder) [rule: regular_file]")
+    if info.st_size > max_bytes:
+        raise RuleViolation(f"file {path.name}: {info.st_size} bytes is over the limit of {max_bytes} bytes")
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)  # the file may grow after stat
+    if len(data) > max_bytes:
+        raise RuleViolation(f"file {path.name}: over the limit of {max_bytes} bytes")
+    return data
+
+
+def safe_name(filename: str) -> str:
+    """The file's base name with control characters written as \\xNN, so that it prints as what it is."""
+    name = Path(filename).name
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in name)[:255]
 
 
 def keep_blob(root: Path, data: bytes) -> str:
