@@ -336,3 +336,69 @@ def _totals(engine: Any) -> tuple[int, int]:
     with engine.connect() as c:
         return (c.execute(select(func.count()).select_from(Patient)).scalar_one(),
                 c.execute(select(func.count()).select_from(Entry)).scalar_one())
+
+
+# --- edits, reinstatement, terminal safety ----------------------------------------------------------------------
+
+LAB = {"section": "laboratory", "date": "2020-01-15",
+       "values": {"tsh": {"value": 2.1, "unit": "uIU/mL", "ref_low": 0.4, "ref_high": 4.0}}}
+ESCAPES = "\x1b[2J\x1b]0;owned\x07\u202eevil\r"
+
+
+def _entry_of(section: str) -> dict[str, Any]:
+    card = json.loads(runner.invoke(app, ["patient", "show", "TH-1", "--json"]).stdout)
+    return next(e for e in card["entries"] if e["section"] == section)
+
+
+def test_an_edit_with_set_keeps_the_reference_range_and_a_retracted_entry_needs_reinstating(env: Path) -> None:
+    folder = _registry(env / "hospital", None, _line({**PATIENT, "entries": [DEMOGRAPHICS, LAB]}))
+    assert runner.invoke(app, ["load", str(folder)]).exit_code == 0
+    entry = str(_entry_of("laboratory")["entry_id"])
+    edited = runner.invoke(app, ["entry", "edit", entry, "--version", "1", "--reason", "re-read", "--set", "tsh=3.1"])
+    assert edited.exit_code == 0, edited.output
+    current = _entry_of("laboratory")["versions"][-1]
+    assert current["values"]["tsh"] == 3.1 and current["reference_ranges"]["tsh"] == pytest.approx([0.4, 4.0])
+    assert runner.invoke(app, ["entry", "retract", entry, "--version", "2", "--reason", "wrong"]).exit_code == 0
+    line = _one_error(runner.invoke(app, ["entry", "edit", entry, "--version", "3", "--reason", "x",
+                                          "--set", "tsh=4"]))
+    assert "is retracted" in line and f"oncobank entry reinstate {entry} --version 3" in line
+    back = runner.invoke(app, ["entry", "reinstate", entry, "--version", "3", "--reason", "right patient after all"])
+    assert back.exit_code == 0 and "reinstated: entry" in back.stdout, back.output
+    assert [v["status"] for v in _entry_of("laboratory")["versions"]] == ["active", "active", "retracted", "active"]
+
+
+def test_a_review_dated_in_the_future_or_before_1900_is_refused(env: Path) -> None:
+    folder = _registry(env / "hospital", None, _line({**PATIENT, "entries": [DEMOGRAPHICS, LAB]}))
+    assert runner.invoke(app, ["load", str(folder)]).exit_code == 0
+    entry = str(_entry_of("laboratory")["entry_id"])
+    for when, rule in (("2099-01-01", "future_date"), ("1800-01-01", "earliest")):
+        line = _one_error(runner.invoke(app, ["entry", "review", entry, "--agreement", "agree", "--date", when]))
+        assert f"field review_date: value '{when}'" in line and f"[rule: {rule}]" in line
+
+
+def test_stored_escape_sequences_are_printed_escaped(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    imaging = {"section": "imaging", "date": "2019-01-01", "values": {"modality": "US", "findings": ESCAPES}}
+    folder = _registry(env / "hospital", None, _line({**PATIENT, "entries": [DEMOGRAPHICS, imaging]}))
+    monkeypatch.setenv("ONCOBANK_USER", "dr\x1b[31mred")
+    assert runner.invoke(app, ["load", str(folder)]).exit_code == 0
+    entry = str(_entry_of("imaging")["entry_id"])
+    assert runner.invoke(app, ["entry", "review", entry, "--agreement", "disagree", "--date", "2019-02-01",
+                               "--comment", ESCAPES]).exit_code == 0
+    assert runner.invoke(app, ["entry", "edit", entry, "--version", "1", "--reason", ESCAPES,
+                               "--set", "findings=x"]).exit_code == 0
+    for command in (["patient", "show", "TH-1"], ["audit"]):
+        result = runner.invoke(app, command, terminal_width=300)
+        assert result.exit_code == 0, result.output
+        for raw in ("\x1b", "\x07", "\u202e", "\r"):
+            assert raw not in result.stdout, (command, raw)
+    shown = runner.invoke(app, ["patient", "show", "TH-1"], terminal_width=300).stdout
+    assert "\\x1b[2J\\x1b]0;owned\\x07\\u202eevil\\x0d" in shown and "dr\\x1b[31mred" in shown
+
+
+def test_printable_escapes_controls_but_keeps_lines_and_tabs() -> None:
+    from oncobank.reports.printable import printable
+
+    assert printable("a\x1b[2Jb") == "a\\x1b[2Jb"
+    assert printable("line\nnext\ttab") == "line\nnext\ttab"
+    assert printable("\x9b31m\u2066x\u2069\x00") == "\\x9b31m\\u2066x\\u2069\\x00"
+    assert printable("Соболева [bold]") == "Соболева [bold]"

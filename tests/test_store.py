@@ -226,3 +226,88 @@ def test_a_centre_code_longer_than_its_column_is_refused(store: ClinicalStore) -
         store.ensure_centre("C" * 1000)
     with pytest.raises(RuleViolation, match="characters"):
         store.ensure_centre("C\x0002")
+
+
+def test_an_edit_of_one_lab_value_keeps_its_reference_range(store: ClinicalStore, patient: str) -> None:
+    ref = store.add_entry(patient, "laboratory",
+                          {"tsh": {"value": 2.1, "unit": "uIU/mL", "ref_low": 0.4, "ref_high": 4.0},
+                           "free_t4": {"value": 1.2, "unit": "ng/dL", "ref_low": 0.8, "ref_high": 1.8}},
+                          user="dr_ivanova", entry_date="2020-01-15")
+    card = read_card(store, patient, user="dr_ivanova")
+    base = card.section("laboratory")[0].versions[0]
+    from oncobank.store.models import EntryVersion
+
+    version = EntryVersion(values=base.values, entered=base.entered, reference_ranges=base.reference_ranges)
+    changes = {"tsh": "3.1", "free_t4": {"value": 15.0, "unit": "pmol/L"}}
+    store.edit_entry(ref.entry_id, 1, store.edited_input("laboratory", version, changes), user="dr_ivanova",
+                     reason="re-read", entry_date="2020-01-15")
+    current = read_card(store, patient, user="dr_ivanova").section("laboratory")[0].current
+    assert current.values["tsh"] == 3.1
+    assert current.reference_ranges["tsh"] == pytest.approx([0.4, 4.0])
+    assert current.reference_ranges["free_t4"] == pytest.approx([0.8 * 12.872, 1.8 * 12.872], rel=1e-3)
+    cleared = store.edited_input("laboratory", version, {"tsh": {"value": 3.1, "ref_low": None, "ref_high": None}})
+    assert cleared["tsh"] == {"value": 3.1, "ref_low": None, "ref_high": None}  # a range given is the range
+
+
+@pytest.mark.parametrize(("when", "rule"), [("2099-01-01", "future_date"), ("1800-01-01", "earliest"),
+                                             ("1969-01-01", "before_birth"), ("2019-01-09", "before_entry"),
+                                             ("01.02.2019", "type")])
+def test_a_review_date_is_checked_like_an_entry_date(store: ClinicalStore, patient: str, when: str, rule: str) -> None:
+    ref = store.add_entry(patient, "histology", {"histology_type": "papillary"}, user="dr_ivanova",
+                          entry_date="2019-01-10")
+    with pytest.raises(EntryRejected) as caught:
+        store.review_entry(ref.entry_id, reviewer="dr_petrov", review_date=when, agreement="agree")
+    assert [(i.field, i.rule) for i in caught.value.issues] == [("review_date", rule)]
+
+
+def test_a_review_facility_and_comment_are_checked(store: ClinicalStore, patient: str) -> None:
+    ref = store.add_entry(patient, "histology", {"histology_type": "papillary"}, user="dr_ivanova",
+                          entry_date="2019-01-10")
+    with pytest.raises(EntryRejected, match="max_length"):
+        store.review_entry(ref.entry_id, reviewer="dr_petrov", review_date="2019-02-01", agreement="agree",
+                           facility="F" * 1000)
+    with pytest.raises(RuleViolation, match="characters"):
+        store.review_entry(ref.entry_id, reviewer="dr_petrov", review_date="2019-02-01", agreement="disagree",
+                           comment="a\x00b")
+
+
+def test_a_retracted_entry_is_not_edited_back_but_reinstated_explicitly(store: ClinicalStore, patient: str) -> None:
+    ref = store.add_entry(patient, "hormone_therapy", {"levothyroxine_dose": 100}, user="dr_ivanova",
+                          entry_date="2020-02-01")
+    store.retract_entry(ref.entry_id, 1, user="dr_ivanova", reason="wrong patient")
+    with pytest.raises(RuleViolation, match=r"is retracted .*oncobank entry reinstate"):
+        store.edit_entry(ref.entry_id, 2, {"levothyroxine_dose": 125}, user="dr_ivanova", reason="x",
+                         entry_date="2020-02-01")
+    with pytest.raises(RuleViolation, match="needs a reason"):
+        store.reinstate_entry(ref.entry_id, 2, user="dr_petrov", reason=" ")
+    back = store.reinstate_entry(ref.entry_id, 2, user="dr_petrov", reason="it was the right patient")
+    entry = read_card(store, patient, user="dr_ivanova").section("hormone_therapy")[0]
+    assert back.version == 3 and not entry.retracted
+    assert [v.status for v in entry.versions] == ["active", "retracted", "active"]
+    assert entry.current.values == {"levothyroxine_dose": 100}
+    assert entry.current.reason == "it was the right patient"
+    with pytest.raises(RuleViolation, match="not retracted"):
+        store.reinstate_entry(ref.entry_id, 3, user="dr_petrov", reason="again")
+    from oncobank.store import audit
+
+    with store.session() as s:
+        newest = audit.trail(s, patient, 5)
+    assert any(e["action"] == "edit" and e["details"].get("reinstated") and e["user"] == "dr_petrov" for e in newest)
+
+
+def test_a_one_entry_section_is_not_reinstated_beside_an_active_entry(store: ClinicalStore, patient: str) -> None:
+    card = read_card(store, patient, user="dr_ivanova")
+    demographics = card.section("demographics")[0]
+    store.retract_entry(demographics.entry_id, 1, user="dr_ivanova", reason="typed twice")
+    store.add_entry(patient, "demographics", {"surname": "Иванова", "first_name": "Мария", "birth_date": "1970-05-20",
+                                              "sex": "F"}, user="dr_ivanova")
+    with pytest.raises(RuleViolation, match="one entry per patient"):
+        store.reinstate_entry(demographics.entry_id, 2, user="dr_ivanova", reason="x")
+
+
+def test_a_reason_the_store_cannot_keep_is_refused(store: ClinicalStore, patient: str) -> None:
+    ref = store.add_entry(patient, "hormone_therapy", {"levothyroxine_dose": 100}, user="dr_ivanova",
+                          entry_date="2020-02-01")
+    with pytest.raises(RuleViolation, match=r"reason: .*U\+0000"):
+        store.edit_entry(ref.entry_id, 1, {"levothyroxine_dose": 125}, user="dr_ivanova", reason="typo\x00",
+                         entry_date="2020-02-01")

@@ -1,8 +1,9 @@
-"""`oncobank entry …` and `oncobank attach`: add, edit, retract and review entries, attach documents."""
+"""`oncobank entry …` and `oncobank attach`: add, edit, retract, reinstate and review entries, attach documents."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,10 +15,12 @@ from oncobank.cli.common import DbOption, ModuleOption, PatientArgument, console
 from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldType
 from oncobank.dictionary.validate import EntryRejected
+from oncobank.reports.printable import printable
 from oncobank.store.errors import StoreError
 from oncobank.store.models import EntryVersion
 
-app = typer.Typer(help="Add, edit, retract and review entries (every change is a new version).", no_args_is_help=True)
+app = typer.Typer(help="Add, edit, retract, reinstate and review entries (every change is a new version).",
+                  no_args_is_help=True)
 
 SetOption = Annotated[
     list[str] | None,
@@ -25,6 +28,7 @@ SetOption = Annotated[
 ]
 ValuesOption = Annotated[str | None, typer.Option("--values", help="All values as a JSON object.")]
 EntryArgument = Annotated[int, typer.Argument(help="Entry number (shown on the patient card).")]
+CurrentVersionOption = Annotated[int, typer.Option("--version", help="The entry's current version (optimistic lock).")]
 
 
 def parse_values(dictionary: Dictionary, section: str, assignments: list[str] | None, as_json: str | None) -> dict:
@@ -73,7 +77,7 @@ def _report(what: str, entry_id: int, version: int, warnings: list[Any] | None =
 
     console.print(f"{what}: entry {entry_id}, version {version}", highlight=False)
     for w in warnings or []:
-        err.print(f"[yellow]warning:[/yellow] {escape(str(w))}", highlight=False, soft_wrap=True)
+        err.print(f"[yellow]warning:[/yellow] {escape(printable(w))}", highlight=False, soft_wrap=True)
 
 
 @app.command("add")
@@ -132,7 +136,7 @@ def edit(
         return store.edit_entry(
             entry_id,
             version,
-            {**store.as_input(section, base), **changed},
+            store.edited_input(section, base, changed),
             user=current_user(),
             reason=reason,
             entry_date=entry_date or base.entry_date,
@@ -146,16 +150,33 @@ def edit(
 @app.command("retract")
 def retract(
     entry_id: EntryArgument,
-    version: Annotated[int, typer.Option("--version", help="The current version (optimistic lock).")],
+    version: CurrentVersionOption,
     reason: Annotated[str, typer.Option("--reason", help="Why the entry is withdrawn (kept in its history).")],
     db: DbOption = None,
     module: ModuleOption = "thyroid",
 ) -> None:
     """Withdraw an entry; it stays on the card, marked retracted, with its history."""
+    _change_status("retracted", db, module, lambda store: store.retract_entry(
+        entry_id, version, user=current_user(), reason=reason))
 
+
+@app.command("reinstate")
+def reinstate(
+    entry_id: EntryArgument,
+    version: CurrentVersionOption,
+    reason: Annotated[str, typer.Option("--reason", help="Why the entry is active again (kept in its history).")],
+    db: DbOption = None,
+    module: ModuleOption = "thyroid",
+) -> None:
+    """Make a retracted entry active again, with the values it had; validated and audited like an edit."""
+    _change_status("reinstated", db, module, lambda store: store.reinstate_entry(
+        entry_id, version, user=current_user(), reason=reason))
+
+
+def _change_status(what: str, db: str | None, module: str, write: Callable[[Any], Any]) -> None:
     store = open_store(db, module)
-    ref = _run(lambda: store.retract_entry(entry_id, version, user=current_user(), reason=reason))
-    _report("retracted", ref.entry_id, ref.version)
+    ref = _run(lambda: write(store))
+    _report(what, ref.entry_id, ref.version, ref.warnings)
 
 
 @app.command("review")

@@ -14,7 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from oncobank.dictionary.loader import Dictionary
-from oncobank.dictionary.validate import Issue, Validator, ValidEntry, text_problem
+from oncobank.dictionary.schema import FieldDef
+from oncobank.dictionary.units import UnitError
+from oncobank.dictionary.validate import EntryRejected, Issue, Validator, ValidEntry, text_problem
 from oncobank.store import audit
 from oncobank.store.db import data_home
 from oncobank.store.errors import ConflictError, NotFound, RuleViolation, SchemaOutOfDate
@@ -192,12 +194,19 @@ class ClinicalStore:
         entry_date: date | str | None = None,
         facility: str | None = None,
     ) -> EntryRef:
-        """Write a new version with the full new values; fails if `expected_version` is not current."""
-        if not reason or not reason.strip():
-            raise RuleViolation(f"entry {entry_id}: an edit needs a reason")
+        """Write a new version with the full new values; fails if `expected_version` is not current.
+
+        A retracted entry is not edited back to life: reinstate it first (`reinstate_entry`).
+        """
+        _check_reason(entry_id, reason, "an edit")
         with self.session() as s:
             uid = self.user_id(s, user)
             entry = self.get_entry(s, entry_id)
+            if self._current(s, entry).status == "retracted":
+                raise RuleViolation(
+                    f"entry {entry_id} is retracted (version {entry.current_version}); reinstate it first: "
+                    f"oncobank entry reinstate {entry_id} --version {entry.current_version} --reason …"
+                )
             registry_id = s.scalar(select(Patient.registry_id).where(Patient.id == entry.patient_id))
             valid = self._validate(s, entry.patient_id, registry_id, entry.section, values, entry_date, facility)
             version = self._bump(s, entry_id, expected_version)
@@ -207,16 +216,11 @@ class ClinicalStore:
 
     def retract_entry(self, entry_id: int, expected_version: int, *, user: str, reason: str) -> EntryRef:
         """Mark an entry withdrawn by a new version; its earlier versions stay readable."""
-        if not reason or not reason.strip():
-            raise RuleViolation(f"entry {entry_id}: a retraction needs a reason")
+        _check_reason(entry_id, reason, "a retraction")
         with self.session() as s:
             uid = self.user_id(s, user)
             entry = self.get_entry(s, entry_id)
-            last = s.execute(
-                select(EntryVersion).where(
-                    EntryVersion.entry_id == entry_id, EntryVersion.version == entry.current_version
-                )
-            ).scalar_one()
+            last = self._current(s, entry)
             if last.status == "retracted":
                 raise RuleViolation(f"entry {entry_id} is already retracted")
             version = self._bump(s, entry_id, expected_version)
@@ -226,6 +230,30 @@ class ClinicalStore:
             self._write_version(s, entry_id, version, "retracted", kept, uid, reason)
             audit.record(s, "retract", uid, entry.patient_id, entry_id, section=entry.section, version=version)
             return EntryRef(entry_id, version)
+
+    def reinstate_entry(self, entry_id: int, expected_version: int, *, user: str, reason: str) -> EntryRef:
+        """Make a retracted entry active again: a new version with the values it had, validated and audited."""
+        _check_reason(entry_id, reason, "a reinstatement")
+        with self.session() as s:
+            uid = self.user_id(s, user)
+            entry = self.get_entry(s, entry_id)
+            last = self._current(s, entry)
+            if last.status != "retracted":
+                raise RuleViolation(f"entry {entry_id} is not retracted; there is nothing to reinstate")
+            if not self.dictionary.section(entry.section).repeating:
+                active = self._active_entries(s, entry.patient_id, entry.section)
+                if active:
+                    raise RuleViolation(f"entry {entry_id}: section {entry.section} holds one entry per patient "
+                                        f"and entry {active[0]} is active")
+            registry_id = s.scalar(select(Patient.registry_id).where(Patient.id == entry.patient_id))
+            valid = self._validate(s, entry.patient_id, registry_id, entry.section, self.as_input(entry.section, last),
+                                   last.entry_date, last.facility)
+            version = self._bump(s, entry_id, expected_version)
+            self._write_version(s, entry_id, version, "active", valid, uid, reason)
+            # Recorded as an edit marked `reinstated` until the audit log has an action of its own for it.
+            audit.record(s, "edit", uid, entry.patient_id, entry_id, section=entry.section, version=version,
+                         reinstated=True)
+            return EntryRef(entry_id, version, valid.warnings)
 
     def review_entry(
         self,
@@ -244,6 +272,8 @@ class ClinicalStore:
             raise RuleViolation(f"entry {entry_id}: agreement must be one of {', '.join(AGREEMENTS)}")
         if agreement != "agree" and not revised_values and not comment:
             raise RuleViolation(f"entry {entry_id}: a {agreement} review needs revised values or a comment")
+        if comment is not None and (problem := text_problem(comment, None, single_line=False)) is not None:
+            raise RuleViolation(f"entry {entry_id}, comment: {problem[1]} [rule: {problem[0]}]")
         with self.session() as s:
             uid = self.user_id(s, reviewer)
             entry = self.get_entry(s, entry_id)
@@ -253,7 +283,7 @@ class ClinicalStore:
             revised: dict[str, Any] = {}
             if revised_values:
                 revised = self._validate_partial(s, entry, revised_values)
-            when = date.fromisoformat(review_date) if isinstance(review_date, str) else review_date
+            when, facility = self._review_date_and_place(s, entry, version, review_date, facility)
             review_id = s.execute(
                 insert(Review)
                 .values(
@@ -292,15 +322,63 @@ class ClinicalStore:
                 continue
             item = dict(entered) if entered else {"value": value}
             if ref is not None:
-                f = fields[name]
-                factor = 1.0
-                if entered and f.unit:
-                    factor = self.dictionary.units.factor(entered["unit"], f.unit, f.molar_mass)
-                item["ref_low"], item["ref_high"] = (None if x is None else x / factor for x in ref)
+                unit = entered["unit"] if entered else None
+                item["ref_low"], item["ref_high"] = self._range_in(fields[name], ref, unit)
+            result[name] = item
+        return result
+
+    def edited_input(self, section: str, version: EntryVersion, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """`version` as input values with `changes` applied, for an edit that names only what changes.
+
+        A changed number keeps the version's reference range (in the unit the new value is given in) unless the
+        change gives a range of its own or clears the value.
+        """
+        fields = {f.name: f for f in self.dictionary.section(section).fields}
+        result = self.as_input(section, version)
+        for name, new in changes.items():
+            ref = version.reference_ranges.get(name)
+            own = isinstance(new, Mapping) and ("ref_low" in new or "ref_high" in new)
+            result[name] = new
+            if ref is None or own or new is None or new == "" or name not in fields:
+                continue
+            item = dict(new) if isinstance(new, Mapping) else {"value": new}
+            unit = item.get("unit") or None
+            try:
+                item["ref_low"], item["ref_high"] = self._range_in(fields[name], ref, unit)
+            except (UnitError, TypeError):
+                continue  # a unit that does not convert: the validator names it
             result[name] = item
         return result
 
     # --- internals ---------------------------------------------------------------------------------
+
+    def _range_in(self, f: FieldDef, ref: list[float | None], unit: Any) -> tuple[float | None, float | None]:
+        """A stored (canonical) reference range expressed in `unit` (None: the canonical unit)."""
+        factor = 1.0
+        if unit is not None and f.unit and unit != f.unit:
+            factor = self.dictionary.units.factor(unit, f.unit, f.molar_mass)
+        low, high = (None if x is None else x / factor for x in ref)
+        return low, high
+
+    def _current(self, s: Session, entry: Entry) -> EntryVersion:
+        return s.execute(
+            select(EntryVersion).where(EntryVersion.entry_id == entry.id, EntryVersion.version == entry.current_version)
+        ).scalar_one()
+
+    def _review_date_and_place(
+        self, s: Session, entry: Entry, version: int, raw: date | str, facility: str | None
+    ) -> tuple[date, str | None]:
+        """A review's date and facility, checked as an entry's are; a review cannot predate what it reviews."""
+        registry_id = s.scalar(select(Patient.registry_id).where(Patient.id == entry.patient_id))
+        born = self.birth_date(s, entry.patient_id)
+        when = self.validator.event_date(entry.section, "review_date", raw, patient=registry_id, birth_date=born)
+        reviewed = s.scalar(select(EntryVersion.entry_date).where(EntryVersion.entry_id == entry.id,
+                                                                  EntryVersion.version == version))
+        if reviewed is not None and when < reviewed:
+            raise EntryRejected([Issue(entry.section, "review_date", when.isoformat(), "before_entry",
+                                       f"the review is dated before the entry it reviews ({reviewed.isoformat()})",
+                                       patient=registry_id)])
+        return when, self.validator.facility(entry.section, facility, patient=registry_id)
 
     def get_entry(self, s: Session, entry_id: int) -> Entry:
         entry = s.get(Entry, entry_id)
@@ -383,12 +461,19 @@ class ClinicalStore:
 
     def _validate_partial(self, s: Session, entry: Entry, revised: Mapping[str, Any]) -> dict[str, Any]:
         # A review revises some fields; it is checked as the whole entry with those fields replaced.
-        current = s.execute(
-            select(EntryVersion).where(EntryVersion.entry_id == entry.id, EntryVersion.version == entry.current_version)
-        ).scalar_one()
+        current = self._current(s, entry)
         registry_id = s.scalar(select(Patient.registry_id).where(Patient.id == entry.patient_id))
         merged = {**current.values, **revised}
         valid = self._validate(
             s, entry.patient_id, registry_id, entry.section, merged, current.entry_date, current.facility
         )
         return {k: valid.values.get(k) for k in revised}
+
+
+def _check_reason(entry_id: int, reason: str, what: str) -> None:
+    """Every change says why, in text the store can keep."""
+    if not reason or not reason.strip():
+        raise RuleViolation(f"entry {entry_id}: {what} needs a reason")
+    problem = text_problem(reason, None, single_line=False)
+    if problem is not None:
+        raise RuleViolation(f"entry {entry_id}, reason: {problem[1]} [rule: {problem[0]}]")
