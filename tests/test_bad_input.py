@@ -393,6 +393,17 @@ def test_stored_escape_sequences_are_printed_escaped(env: Path, monkeypatch: pyt
             assert raw not in result.stdout, (command, raw)
     shown = runner.invoke(app, ["patient", "show", "TH-1"], terminal_width=300).stdout
     assert "\\x1b[2J\\x1b]0;owned\\x07\\u202eevil\\x0d" in shown and "dr\\x1b[31mred" in shown
+    as_json = runner.invoke(app, ["patient", "show", "TH-1", "--json"]).stdout
+    assert not any(raw in as_json for raw in ("\x1b", "\x07", "\u202e", "\r"))
+    card = json.loads(as_json)  # the same data, escaped the JSON way
+    assert any(e["section"] == "imaging" and e["versions"][0]["values"]["findings"] == ESCAPES.strip()
+               for e in card["entries"])
+
+
+def test_the_command_line_keeps_statement_parameters_out_of_database_errors(env: Path) -> None:
+    from oncobank.cli.common import open_store
+
+    assert open_store(None, "thyroid").engine.hide_parameters
 
 
 def test_printable_escapes_controls_but_keeps_lines_and_tabs() -> None:

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from oncobank.reports.printable import printable
+from oncobank.reports.printable import printable, printable_json
 
 console = Console()
 err = Console(stderr=True)
@@ -164,5 +164,5 @@ def reaching(url: str) -> Iterator[None]:
 
 
 def emit_json(data: Any) -> None:
-    """Print `data` as indented UTF-8 JSON on standard output."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+    """Print `data` as indented UTF-8 JSON on standard output (control characters as escapes, never raw)."""
+    sys.stdout.write(printable_json(json.dumps(data, ensure_ascii=False, indent=2, default=str)) + "\n")

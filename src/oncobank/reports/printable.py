@@ -17,6 +17,11 @@ def printable(value: object) -> str:
     return _CONTROL.sub(_escape, str(value))
 
 
+def printable_json(text: str) -> str:
+    r"""JSON text with the same characters written as `\uXXXX` escapes: still the same JSON, and safe to print."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _escape(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
