@@ -210,3 +210,24 @@ def test_the_demo_leads_somewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert (home / "reports" / "thyroid-cohort.html").is_file()
     assert (home / "ingested.sqlite").is_file()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["demo home"]
+
+
+def test_an_attachment_is_read_back_audited_and_lives_beside_its_store(env: Path,
+                                                                       make_pdf: Callable[[str], bytes]) -> None:
+    assert runner.invoke(app, ["load", str(_registry(env / "hospital"))]).exit_code == 0
+    (env / "letter.pdf").write_bytes(make_pdf("Letter"))
+    done = runner.invoke(app, ["attach", "TH-000007", str(env / "letter.pdf"), "--type", "discharge_summary",
+                               "--date", "2019-06-03"])
+    assert done.exit_code == 0, done.output
+    assert any(p.is_file() for p in (env / "store-attachments").rglob("*"))  # beside store.sqlite
+    card = json.loads(runner.invoke(app, ["patient", "show", "TH-000007", "--json"]).stdout)
+    (attached,) = card["attachments"]
+    out = env / "out" / "copy.pdf"
+    got = runner.invoke(app, ["attachment", "get", str(attached["id"]), "--out", str(out)])
+    assert got.exit_code == 0, got.output
+    assert out.read_bytes() == (env / "letter.pdf").read_bytes() and out.stat().st_mode & 0o077 == 0
+    again = runner.invoke(app, ["attachment", "get", str(attached["id"]), "--out", str(out)])
+    assert again.exit_code == 1 and "exists" in again.stderr
+    events = json.loads(runner.invoke(app, ["audit", "--patient", "TH-000007", "--json"]).stdout)
+    assert events[0]["action"] == "read_attachment"
+    assert runner.invoke(app, ["attachment", "get", "999", "--out", str(env / "x.pdf")]).exit_code == 1

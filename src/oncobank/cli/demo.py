@@ -81,7 +81,7 @@ def run_demo(console: Console, home: Path, *, patients: int, seed: int, user: st
     console.print("2/3 Creating the clinical store …")
     engine = connect(f"sqlite:///{db_file}")
     upgrade(engine)
-    store = ClinicalStore(engine, load_module("thyroid"), attachments=home / "attachments")
+    store = ClinicalStore(engine, load_module("thyroid"))
     store.ensure_user(user)
     console.print("3/3 Loading the registry JSON …")
     with progress(console) as bar:
@@ -93,7 +93,7 @@ def run_demo(console: Console, home: Path, *, patients: int, seed: int, user: st
     console.rule("Where things are")
     for what, where in (
         ("Clinical store (SQLite)", db_file),
-        ("Attachments", home / "attachments"),
+        ("Attachments", store.attachments),
         ("Registry JSON (loaded above)", hospital / "registry"),
         ("Hospital exports (EMR, LIS, HL7, PACS, reports, PDFs)", hospital / "exports"),
         ("Mapping of those exports", mapping),

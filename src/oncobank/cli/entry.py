@@ -224,14 +224,14 @@ def attach_command(
     module: ModuleOption = "thyroid",
 ) -> None:
     """Attach a PDF document to a patient (type checked from the bytes, stored by its hash)."""
-    from oncobank.store.attachments import attach
+    from oncobank.store.attachments import attach, read_document_file
 
     store = open_store(db, module)
     ref = _run(
         lambda: attach(
             store,
             patient,
-            file.read_bytes(),
+            read_document_file(file),
             filename=file.name,
             user=current_user(),
             document_type=document_type,

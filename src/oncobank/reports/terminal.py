@@ -121,13 +121,13 @@ def render_card(
     for entry in card.entries:
         console.print(_entry_table(entry, dictionary, lang, history))
     if card.attachments:
-        table = Table(title=label("attachments", lang))
-        for col in ("entry", "type", "value"):
+        table = Table(title=label("attachments", lang), caption=label("attachment_hint", lang))
+        for col in ("attachment_no", "entry", "type", "value"):
             table.add_column(label(col, lang))
         for a in card.attachments:
-            table.add_row(
-                str(a.entry_id or ""), _text(a.media_type), _text(f"{a.original_name} ({a.size} B, {a.sha256[:12]}…)")
-            )
+            size = f"{a.size} {label('bytes', lang)}"
+            table.add_row(str(a.id), str(a.entry_id or ""), _text(a.media_type),
+                          _text(f"{a.original_name} ({size}, {a.sha256[:12]}…)"))
         console.print(table)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from oncobank.dictionary.schema import FieldDef
 from oncobank.dictionary.units import UnitError
 from oncobank.dictionary.validate import EntryRejected, Issue, Validator, ValidEntry, text_problem
 from oncobank.store import audit
-from oncobank.store.db import data_home
+from oncobank.store.db import data_home, sqlite_file
 from oncobank.store.errors import ConflictError, NotFound, RuleViolation, SchemaOutOfDate
 from oncobank.store.migrate import is_current
 from oncobank.store.models import Centre, Entry, EntryVersion, Patient, PatientIdentifier, Review, User
@@ -55,6 +56,15 @@ class EntryRef:
     warnings: list[Issue] = field(default_factory=list)
 
 
+def attachment_folder(engine: Engine) -> Path:
+    """Where a store keeps its attached files: beside a SQLite store (`NAME-attachments`); for a server store,
+    ONCOBANK_ATTACHMENTS or the data home's `attachments` folder. Never the current folder by accident."""
+    file = sqlite_file(engine.url.render_as_string(hide_password=True))
+    if file is not None:
+        return file.resolve().with_name(f"{file.stem}-attachments")
+    return Path(os.environ.get("ONCOBANK_ATTACHMENTS") or data_home() / "attachments").resolve()
+
+
 class ClinicalStore:
     """Identified, versioned, audited patient data validated against one dictionary module."""
 
@@ -66,7 +76,7 @@ class ClinicalStore:
         self.engine = engine
         self.dictionary = dictionary
         self.validator = Validator(dictionary, facility_length=column_length(EntryVersion.facility))
-        self.attachments = attachments or data_home() / "attachments"
+        self.attachments = attachments or attachment_folder(engine)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @contextmanager
