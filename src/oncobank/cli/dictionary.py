@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from oncobank.cli.common import JsonOption, LangOption, check_lang, console, emit_json, err, fail
+from oncobank.cli.common import JsonOption, LangOption, console, emit_json, err, fail
 
 app = typer.Typer(help="Show, export and import data-dictionary modules.", no_args_is_help=True)
 
@@ -30,7 +30,6 @@ def show(
     as_json: JsonOption = False,
 ) -> None:
     """The sections and fields of a module, with types, units, domains and ranges."""
-    check_lang(lang)
     dictionary = _module(module)
     if section is not None and section not in dictionary.sections:
         known = ", ".join(dictionary.sections)
@@ -53,7 +52,6 @@ def export(
     """Export a module as a REDCap data dictionary (18-column CSV)."""
     from oncobank.dictionary.redcap import export_redcap
 
-    check_lang(lang)
     if fmt != "redcap":
         raise fail(f"--format {fmt!r}: supported: redcap")
     dictionary = _module(module)

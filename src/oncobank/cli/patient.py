@@ -12,7 +12,6 @@ from oncobank.cli.common import (
     LangOption,
     ModuleOption,
     PatientArgument,
-    check_lang,
     console,
     current_user,
     emit_json,
@@ -37,7 +36,6 @@ def show(
     from oncobank.store.card import read_card
     from oncobank.store.errors import StoreError
 
-    check_lang(lang)
     store = open_store(db, module)
     try:
         card = read_card(store, registry_id, user=current_user())
