@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from oncobank.cli import ai, attachment, demo, dictionary, entry, ingest, patient, stats, store, thyroid
+from oncobank.cli import ai, attachment, audit, demo, dictionary, entry, ingest, patient, stats, store, thyroid
 from oncobank.cli.common import fail
 from oncobank.cli.errors import GuardedGroup, run_guarded
 
@@ -44,7 +44,7 @@ app.add_typer(patient.app, name="patient", rich_help_panel=RECORDS)
 app.add_typer(entry.app, name="entry", rich_help_panel=RECORDS)
 app.command("attach", rich_help_panel=RECORDS)(entry.attach_command)
 app.add_typer(attachment.app, name="attachment", rich_help_panel=RECORDS)
-app.command("audit", rich_help_panel=RECORDS)(store.audit)
+app.add_typer(audit.app, name="audit", rich_help_panel=RECORDS)
 app.command("ingest", rich_help_panel=SOURCES)(ingest.ingest_command)
 app.add_typer(ingest.quarantine_app, name="quarantine", rich_help_panel=SOURCES)
 app.add_typer(ingest.linkage_app, name="linkage", rich_help_panel=SOURCES)

@@ -1,4 +1,4 @@
-"""`oncobank init`, `load` and `audit`: create the clinical store, load registry JSON, read the audit log."""
+"""`oncobank init` and `load`: create the clinical store, load registry JSON."""
 
 from __future__ import annotations
 
@@ -84,23 +84,3 @@ def load(
     if not report.balanced:
         raise fail("counts do not reconcile: some records are unaccounted for", 2)
 
-
-def audit(
-    patient: Annotated[str | None, typer.Option("--patient", help="Only this patient's events (registry ID).")] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="How many of the newest events to show.")] = 50,
-    db: DbOption = None,
-    lang: LangOption = "en",
-    as_json: JsonOption = False,
-) -> None:
-    """The newest audit-log events: who read or wrote which patient's data, when."""
-    from oncobank.reports.terminal import audit_table
-    from oncobank.store import audit as audit_log
-
-    check_lang(lang)
-    store = open_store(db, "core")
-    with store.session() as s:
-        events = audit_log.trail(s, patient, limit)
-    if as_json:
-        emit_json(events)
-        return
-    console.print(audit_table(events, lang))
