@@ -12,7 +12,6 @@ from oncobank.cli.common import (
     JsonOption,
     LangOption,
     PatientArgument,
-    check_lang,
     console,
     current_user,
     emit_json,
@@ -69,7 +68,6 @@ def rair(
     from oncobank.diseases.thyroid.population import population
     from oncobank.diseases.thyroid.wording import membership
 
-    check_lang(lang)
     if registry_ids and all_patients:
         raise fail("give registry IDs or --all-patients, not both")
     settings = _settings(settings_file)
@@ -117,7 +115,6 @@ def facts(
     from oncobank.diseases.thyroid.population import exclusion
     from oncobank.diseases.thyroid.wording import membership
 
-    check_lang(lang)
     kinds = [kind] if kind else list(derived.KINDS)
     unknown = [k for k in kinds if k not in derived.KINDS]
     if unknown:
@@ -155,7 +152,6 @@ def report(
     from oncobank.diseases.thyroid import reads
     from oncobank.diseases.thyroid.report import cohort, print_pdf, render_html, require_chromium, to_json
 
-    check_lang(lang)
     settings = _settings(settings_file)
     if pdf and not as_json:
         try:
