@@ -196,8 +196,8 @@ def test_the_demo_leads_somewhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 0, result.output
     steps = [line.split("#")[0].strip() for line in result.stdout.split("Try next", 1)[1].splitlines()]
     steps = [s for s in steps if s.startswith(("export ", "oncobank "))]
-    assert [s.split()[:3] for s in steps[1:4]] == [["oncobank", "patient", "show"], ["oncobank", "thyroid", "rair"],
-                                                  ["oncobank", "thyroid", "report"]]
+    assert [s.split()[:3] for s in steps[1:5]] == [["oncobank", "patient", "show"], ["oncobank", "thyroid", "rair"],
+                                                  ["oncobank", "thyroid", "rair"], ["oncobank", "thyroid", "report"]]
     assert any(s.startswith("oncobank ingest") for s in steps)
     for step in steps:
         words = shlex.split(step)

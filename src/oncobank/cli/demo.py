@@ -115,6 +115,7 @@ def next_steps(home: Path) -> list[str]:
         f"export ONCOBANK_HOME={q(str(home))}   # the demo's store: {home / 'oncobank.sqlite'}",
         "oncobank patient show TH-000001 --lang ru",
         "oncobank thyroid rair",
+        "oncobank thyroid rair TH-000001 --lang ru",
         f"oncobank thyroid report --out {q(str(home / 'reports' / 'thyroid-cohort.html'))}",
         f"oncobank ingest {q(str(hospital))} --mapping {q(str(hospital / 'mapping.yaml'))}"
         f" --db {q('sqlite:///' + str(home / 'ingested.sqlite'))}",
