@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +27,8 @@ def record(
         raise ValueError(f"unknown audit action {action!r}")
     session.execute(
         insert(AuditEvent).values(
-            user_id=user_id, action=action, patient_id=patient_id, entry_id=entry_id, details=details
+            user_id=user_id, username=_names(session, [user_id]).get(user_id), action=action, patient_id=patient_id,
+            entry_id=entry_id, details=details
         )
     )
 
@@ -34,22 +36,31 @@ def record(
 def record_many(session: Session, rows: list[dict[str, Any]]) -> None:
     """Bulk form of `record` for jobs that touch many patients at once."""
     if rows:
+        names = _names(session, {r["user_id"] for r in rows})
+        rows = [{**r, "username": names.get(r["user_id"])} for r in rows]
         session.connection().execute(insert(AuditEvent.__table__), rows)  # Core executemany, not row by row
 
 
+def _names(session: Session, user_ids: Iterable[int | None]) -> dict[int | None, str]:
+    """The users' names now, so that each event keeps the name its user had when it happened."""
+    wanted = sorted({u for u in user_ids if u is not None})
+    if not wanted:
+        return {}
+    return {uid: name for uid, name in session.execute(select(User.id, User.username).where(User.id.in_(wanted)))}
+
+
 def trail(session: Session, registry_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """The newest audit events, for one patient or for all."""
+    """The newest audit events, for one patient or for all; `user` is the name the user had at the time."""
     query = (
         select(
             AuditEvent.id,
             AuditEvent.at,
-            User.username,
+            AuditEvent.username,
             AuditEvent.action,
             Patient.registry_id,
             AuditEvent.entry_id,
             AuditEvent.details,
         )
-        .join(User, User.id == AuditEvent.user_id, isouter=True)
         .join(Patient, Patient.id == AuditEvent.patient_id, isouter=True)
         .order_by(AuditEvent.id.desc())
         .limit(limit)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -22,18 +23,40 @@ def default_url() -> str:
 
 
 def connect(url: str | None = None, **kwargs: object) -> Engine:
-    """An engine for the store URL, with SQLite set up for safe concurrent use."""
+    """An engine for the store URL, with SQLite set up for safe concurrent use and every commit sealed.
+
+    A SQLite store's file is created readable by its owner only (0600), and so is any folder made for it (0700).
+    """
+    from oncobank.store import chain
+
+    chain.install()
     url = url or default_url()
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, **kwargs)  # type: ignore[arg-type]
+        if parsed.database and parsed.database != ":memory:":
+            file = Path(parsed.database)
+            private_folder(file.parent)
+            event.listen(engine, "do_connect", lambda *_: _private_file(file))
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+
+
+def private_folder(folder: Path) -> None:
+    """Make `folder` and any missing parents, each one made here readable by its owner only (0700)."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    for part in reversed(missing):
+        part.mkdir(mode=0o700, exist_ok=True)
+        part.chmod(0o700)  # mkdir's mode passes through the umask
+
+
+def _private_file(file: Path) -> None:
+    # Before SQLite opens a new store: an empty file is an empty database, and its -wal and -shm files take its mode.
+    with contextlib.suppress(OSError):  # there already, or not creatable: SQLite says why when it opens it
+        os.close(os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def sqlite_file(url: str) -> Path | None:

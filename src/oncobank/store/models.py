@@ -1,4 +1,4 @@
-"""SQLAlchemy models of the clinical store: centres, users, patients, versioned entries, reviews, audit."""
+"""SQLAlchemy models of the clinical store: centres, users, patients, versioned entries, reviews, audit, seal."""
 
 from __future__ import annotations
 
@@ -38,6 +38,28 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+WRITE_TOKEN = "oncobank_write_token"  # connection info: the token of the store session writing on it
+WRITTEN = "oncobank_written"  # connection info: the sealed tables this session has written rows to
+
+
+def _written_by(table: str) -> Any:
+    """The default of a sealed table's `txn`: the writing session's token, noting the table for the seal."""
+
+    def token(context: Any) -> int | None:
+        info = context.connection.info
+        found = info.get(WRITE_TOKEN)
+        if found is not None:
+            info.setdefault(WRITTEN, set()).add(table)
+        return found
+
+    return token
+
+
+def _txn(table: str) -> Any:
+    """The `txn` column of a sealed table: which store session wrote the row, so that its commit seals it."""
+    return mapped_column(BigInteger, default=_written_by(table), index=True)
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
@@ -49,6 +71,7 @@ class Centre(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(300))
+    txn: Mapped[int | None] = _txn("centre")
 
 
 class User(Base):
@@ -61,6 +84,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(32))
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("centre.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    txn: Mapped[int | None] = _txn("app_user")
 
 
 class Patient(Base):
@@ -73,6 +97,7 @@ class Patient(Base):
     centre_id: Mapped[int] = mapped_column(ForeignKey("centre.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    txn: Mapped[int | None] = _txn("patient")
 
 
 class PatientIdentifier(Base):
@@ -84,6 +109,7 @@ class PatientIdentifier(Base):
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     system: Mapped[str] = mapped_column(String(32))
     value: Mapped[str] = mapped_column(String(128))
+    txn: Mapped[int | None] = _txn("patient_identifier")
 
 
 class Entry(Base):
@@ -97,6 +123,7 @@ class Entry(Base):
     current_version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    txn: Mapped[int | None] = _txn("entry")
 
 
 class EntryVersion(Base):
@@ -117,6 +144,7 @@ class EntryVersion(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    txn: Mapped[int | None] = _txn("entry_version")
 
 
 class Review(Base):
@@ -133,6 +161,7 @@ class Review(Base):
     revised_values: Mapped[dict[str, Any]] = mapped_column(Json)
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    txn: Mapped[int | None] = _txn("review")
 
 
 class Attachment(Base):
@@ -148,6 +177,7 @@ class Attachment(Base):
     original_name: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    txn: Mapped[int | None] = _txn("attachment")
 
 
 class AuditEvent(Base):
@@ -162,6 +192,8 @@ class AuditEvent(Base):
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"))
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("entry.id"))
     details: Mapped[dict[str, Any]] = mapped_column(Json)
+    username: Mapped[str | None] = mapped_column(String(64))  # the user's name when the event was recorded
+    txn: Mapped[int | None] = _txn("audit_log")
 
 
 class Quarantine(Base):
@@ -178,3 +210,15 @@ class Quarantine(Base):
     issues: Mapped[list[Any]] = mapped_column(Json)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class HistoryLink(Base):
+    """One link of the history seal: a sealed row's keyed hash, chained to the link before it (seq 0 starts it)."""
+
+    __tablename__ = "history_chain"
+    __table_args__ = (UniqueConstraint("table_name", "row_id", name="uq_history_chain_table_name_row_id"),)
+    seq: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=False)
+    table_name: Mapped[str] = mapped_column(String(32))
+    row_id: Mapped[int] = mapped_column(BigInteger)
+    row_hash: Mapped[str] = mapped_column(String(64))
+    chain_hash: Mapped[str] = mapped_column(String(64))

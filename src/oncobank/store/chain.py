@@ -1,0 +1,285 @@
+"""The history seal: a keyed hash chain over the store's history and identity rows, extended at each commit.
+
+Every row a store session adds to a sealed table gets a link in `history_chain`: the row's HMAC-SHA256 over the
+columns listed in SEALED, and a chain hash over the link before it. The session's commit writes the links (one
+INSERT per commit, serialised by the database's write lock on SQLite and an advisory lock on PostgreSQL), so the
+chain's order is the order of commits. Rows written any other way stay unsealed, and `verify` names them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import secrets
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Table, event, func, insert, select
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, SessionTransaction
+
+from oncobank.store.db import data_home
+from oncobank.store.errors import StoreError
+from oncobank.store.models import WRITE_TOKEN, WRITTEN, Base, HistoryLink
+
+# The columns each sealed table's row hash covers, in the order they are hashed. Frozen: a change is a new
+# FORMAT, or every row sealed before it would fail to verify. `entry.current_version` is not here: it moves
+# with every edit, and `verify` checks it against the entry's sealed versions instead.
+SEALED: dict[str, tuple[str, ...]] = {
+    "centre": ("id", "code"),
+    "app_user": ("id", "username", "created_at"),
+    "patient": ("id", "registry_id", "module", "centre_id", "created_at", "created_by"),
+    "patient_identifier": ("id", "patient_id", "system", "value"),
+    "entry": ("id", "patient_id", "section", "created_at", "created_by"),
+    "entry_version": ("id", "entry_id", "version", "status", "entry_date", "facility", "values", "entered",
+                      "reference_ranges", "warnings", "reason", "author_id", "created_at"),
+    "review": ("id", "entry_id", "entry_version", "reviewer_id", "review_date", "facility", "agreement",
+               "revised_values", "comment", "created_at"),
+    "attachment": ("id", "patient_id", "entry_id", "sha256", "size", "media_type", "original_name", "created_at",
+                   "created_by"),
+    "audit_log": ("id", "at", "user_id", "username", "action", "patient_id", "entry_id", "details"),
+}
+FORMAT = "oncobank-history-1"
+GENESIS = "genesis"  # table name of link 0, whose row hash is the store's random nonce
+KEY_ENV = "ONCOBANK_HISTORY_KEY"
+KEY_BYTES = 32
+LOCK_KEY = int.from_bytes(hashlib.sha256(b"oncobank history seal").digest()[:8], "big", signed=True)
+_CONNECTIONS = "oncobank_sealed_connections"  # session info: the connections whose writes the commit seals
+_MEMORY_KEY = secrets.token_bytes(KEY_BYTES)  # an in-memory store lives and dies with this process
+
+
+class HistoryKeyError(StoreError):
+    """The key of the history seal is missing, malformed or not the one this store's chain was started with."""
+
+
+def tables() -> dict[str, Table]:
+    """The sealed tables by name, in the order a commit seals them (parents before the rows that point to them)."""
+    return {name: Base.metadata.tables[name] for name in SEALED}
+
+
+# --- the key ---------------------------------------------------------------------------------------------------
+
+
+def key_path(url: URL) -> Path | None:
+    """Where the key of the store at `url` is kept: beside a SQLite file, in the data home for a server store."""
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:":
+            return None
+        store = Path(url.database)
+        return store.with_name(store.name + ".history-key")
+    return data_home() / "history.key"
+
+
+def history_key(url: URL, *, create: bool = False) -> bytes:
+    """The seal's key: ONCOBANK_HISTORY_KEY (hex), else the key file of the store, made (mode 0600) if `create`."""
+    given = os.environ.get(KEY_ENV)
+    if given:
+        return _decode(given, KEY_ENV)
+    path = key_path(url)
+    if path is None:
+        return _MEMORY_KEY
+    try:
+        return _decode(path.read_text(encoding="ascii"), f"the key file {path}")
+    except FileNotFoundError:
+        if not create:
+            raise HistoryKeyError(
+                f"the key of this store's history seal is missing ({path}); restore it from the store's backup, "
+                f"or set {KEY_ENV}"
+            ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HistoryKeyError(f"cannot read the key of the history seal ({path}): {type(exc).__name__}") from None
+    return _create_key(path)
+
+
+def _decode(text: str, where: str) -> bytes:
+    try:
+        key = bytes.fromhex(text.strip())
+    except ValueError:
+        key = b""
+    if len(key) < KEY_BYTES:
+        raise HistoryKeyError(f"{where}: the history key must be at least {2 * KEY_BYTES} hexadecimal digits")
+    return key
+
+
+def _create_key(path: Path) -> bytes:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    key = secrets.token_bytes(KEY_BYTES)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: theirs is the key
+        return _decode(path.read_text(encoding="ascii"), f"the key file {path}")
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key.hex() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return key
+
+
+# --- hashing ---------------------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    """A stored value as JSON, the same on SQLite and PostgreSQL: UTC timestamps, whole floats as integers."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:  # PostgreSQL gives aware times, SQLite naive UTC ones
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 2**53 else value
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def row_hash(key: bytes, table: str, row: Sequence[Any]) -> str:
+    """The keyed hash of one row's sealed columns (in SEALED order)."""
+    text = json.dumps([FORMAT, table, *(_plain(v) for v in row)], ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":"))
+    return hmac.digest(key, text.encode("utf-8"), "sha256").hex()
+
+
+def link_hash(key: bytes, previous: str, seq: int, table: str, row_id: int, digest: str) -> str:
+    """The chain hash of link `seq`: it commits to the link before it, its place, its row and the row's hash."""
+    return hmac.digest(key, f"{previous}|{seq}|{table}|{row_id}|{digest}".encode(), "sha256").hex()
+
+
+def genesis_hash(key: bytes, nonce: str) -> str:
+    return hmac.digest(key, f"{FORMAT}|{nonce}".encode(), "sha256").hex()
+
+
+# --- sealing ---------------------------------------------------------------------------------------------------
+
+
+def install() -> None:
+    """Seal what every store session writes, at its commit (idempotent)."""
+    if not event.contains(Session, "before_commit", _before_commit):
+        event.listen(Session, "after_begin", _after_begin)
+        event.listen(Session, "before_commit", _before_commit)
+        event.listen(Session, "after_transaction_end", _after_end)
+
+
+def _after_begin(session: Session, transaction: SessionTransaction, connection: Connection) -> None:
+    if transaction.parent is not None:  # a savepoint: the outer transaction's token stays
+        return
+    info = connection.info  # the pooled connection's: still there once the Connection is closed
+    info[WRITE_TOKEN] = secrets.randbits(62) + 1
+    info.pop(WRITTEN, None)
+    session.info.setdefault(_CONNECTIONS, []).append((connection, info))
+
+
+def _before_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        return
+    session.flush()  # ORM objects still pending are written (and so sealed) now
+    for connection, _ in session.info.get(_CONNECTIONS, ()):
+        seal(connection)
+
+
+def _after_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        for _, info in session.info.pop(_CONNECTIONS, ()):
+            info.pop(WRITE_TOKEN, None)
+            info.pop(WRITTEN, None)
+
+
+def seal(connection: Connection) -> int:
+    """Link the rows this connection's store session wrote to sealed tables; returns how many were linked."""
+    written = connection.info.pop(WRITTEN, None)
+    token = connection.info.get(WRITE_TOKEN)
+    if not written or token is None:
+        return 0
+    found = tables()
+    rows = ((name, connection.execute(_sealed_select(found[name]).where(found[name].c.txn == token)
+                                      .order_by(found[name].c.id)))
+            for name in SEALED if name in written)
+    return extend(connection, rows)
+
+
+def adopt(connection: Connection) -> int:
+    """Seal every row of the sealed tables that has no link yet (an upgraded store's earlier history)."""
+    link = HistoryLink.__table__
+
+    def unlinked(table: Table) -> Any:
+        linked = select(link.c.row_id).where(link.c.table_name == table.name, link.c.row_id == table.c.id).exists()
+        return connection.execute(_sealed_select(table).where(~linked).order_by(table.c.id))
+
+    return extend(connection, ((name, unlinked(table)) for name, table in tables().items()))
+
+
+def extend(connection: Connection, rows: Iterable[tuple[str, Iterable[Sequence[Any]]]]) -> int:
+    """Append a link for each (table, rows) row to the chain, under the chain's lock, in one INSERT."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+    links: list[dict[str, Any]] = []
+    key, seq, previous = b"", -1, ""
+    for name, batch in rows:
+        for row in batch:
+            if seq < 0:  # the chain's end is read once there is something to add to it
+                key, seq, previous = _head(connection)
+            digest = row_hash(key, name, row)
+            seq += 1
+            previous = link_hash(key, previous, seq, name, row[0], digest)
+            links.append({"seq": seq, "table_name": name, "row_id": row[0], "row_hash": digest,
+                          "chain_hash": previous})
+    if links:
+        connection.execute(insert(HistoryLink.__table__), links)
+    return len(links)
+
+
+def _head(connection: Connection) -> tuple[bytes, int, str]:
+    """The key, and the last link's place and hash; a chain not started yet gets its link 0 (and the key its file)."""
+    link = HistoryLink.__table__
+    last = select(func.max(link.c.seq)).scalar_subquery()
+    ends = {r.seq: r for r in connection.execute(
+        select(link.c.seq, link.c.row_hash, link.c.chain_hash).where(link.c.seq.in_([0, last])))}
+    if not ends:
+        key = history_key(connection.engine.url, create=True)
+        nonce = secrets.token_hex(16)
+        start = genesis_hash(key, nonce)
+        connection.execute(insert(link).values(seq=0, table_name=GENESIS, row_id=0, row_hash=nonce, chain_hash=start))
+        return key, 0, start
+    key = history_key(connection.engine.url)
+    genesis = ends.get(0)
+    if genesis is None or genesis.chain_hash != genesis_hash(key, genesis.row_hash):
+        raise HistoryKeyError(
+            "the history seal's key does not open this store's chain (the key is not this store's, or the chain's "
+            "first link was changed); nothing was written. Run `oncobank audit verify`"
+        )
+    head = ends[max(ends)]
+    return key, head.seq, head.chain_hash
+
+
+def _sealed_select(table: Table) -> Any:
+    return select(*(table.c[c] for c in SEALED[table.name]))
+
+
+def rows_of(connection: Connection, name: str) -> Iterator[Sequence[Any]]:
+    """Every row of a sealed table (its sealed columns), by ID, streamed."""
+    table = tables()[name]
+    query = _sealed_select(table).order_by(table.c.id)
+    yield from connection.execution_options(yield_per=2000).execute(query)
+
+
+def links_of(connection: Connection, name: str | None = None) -> Iterator[Any]:
+    """The chain's links, streamed: all by place, or those of one table by row ID."""
+    link = HistoryLink.__table__
+    query = select(link.c.seq, link.c.table_name, link.c.row_id, link.c.row_hash, link.c.chain_hash)
+    query = query.order_by(link.c.seq) if name is None else query.where(link.c.table_name == name).order_by(
+        link.c.row_id)
+    yield from connection.execution_options(yield_per=5000).execute(query)
+
+
+def counts(connection: Connection) -> Mapping[str, int]:
+    """Rows per sealed table and links in the chain."""
+    found = {name: connection.scalar(select(func.count()).select_from(table)) or 0
+             for name, table in tables().items()}
+    found["history_chain"] = connection.scalar(select(func.count()).select_from(HistoryLink.__table__)) or 0
+    return found
