@@ -29,6 +29,14 @@ def rows_or_clear_error() -> Callable[[Source, str, Path, bytes], None]:
     return _rows_or_clear_error
 
 
+@pytest.fixture(autouse=True)
+def data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each ingest test's own data home (survey working files, logs, a server store's history key)."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("ONCOBANK_HOME", str(home))
+    return home
+
+
 @pytest.fixture
 def small_hospital(tmp_path: Path) -> Path:
     """A folder with a three-patient EMR master, four LIS results linked to it by EMR ID, and `mapping.yaml`."""

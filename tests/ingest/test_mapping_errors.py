@@ -23,8 +23,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> str:
-    """The acting user and data home of the command, and the URL of a fresh SQLite store."""
-    monkeypatch.setenv("ONCOBANK_HOME", str(tmp_path / "home"))
+    """The acting user of the command and the URL of a fresh SQLite store."""
     monkeypatch.setenv("ONCOBANK_USER", "ingest-test")
     shutil.copy(sqlite_template, tmp_path / "store.sqlite")
     return f"sqlite:///{tmp_path / 'store.sqlite'}"

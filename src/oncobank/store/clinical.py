@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -104,12 +105,11 @@ class ClinicalStore:
             found = s.scalar(select(User.id).where(User.username == username))
             if found is not None:
                 return found
-            stmt = insert(User).values(username=username, role=role, full_name=full_name).returning(User.id)
-            try:
-                with s.begin_nested():
-                    return s.execute(stmt).scalar_one()
-            except IntegrityError:  # another process registered the same user meanwhile: that row is the one
-                return s.scalars(select(User.id).where(User.username == username)).one()
+            # Another process may register the same name meanwhile: the insert then waits for it and does nothing.
+            dialect_insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
+            stmt = dialect_insert(User).values(username=username, role=role, full_name=full_name)
+            made = s.scalar(stmt.on_conflict_do_nothing(index_elements=["username"]).returning(User.id))
+            return made if made is not None else s.scalars(select(User.id).where(User.username == username)).one()
 
     def user_id(self, s: Session, username: str) -> int:
         found = s.scalar(select(User.id).where(User.username == username))
