@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from oncobank.dictionary import load_module
+from oncobank.store.chain import KEY_ENV
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.db import connect
 from oncobank.store.migrate import upgrade
@@ -70,6 +72,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         yield f"sqlite:///{path}"
         return
     template = request.getfixturevalue("pg_template")
+    # A server store's history key lives outside the database (ONCOBANK_HISTORY_KEY or the data home); tests change
+    # the data home freely, so each PostgreSQL store gets its key from the environment, as a deployment sets it.
+    request.getfixturevalue("monkeypatch").setenv(KEY_ENV, secrets.token_hex(32))
     name = f"oncobank_t_{os.getpid()}_{next(_counter)}"
     admin = _admin_engine()
     with admin.connect() as c:

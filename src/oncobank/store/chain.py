@@ -22,8 +22,8 @@ from sqlalchemy import Connection, Table, event, func, insert, select
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, SessionTransaction
 
-from oncobank.store.db import data_home
 from oncobank.store.errors import StoreError
+from oncobank.store.home import data_home
 from oncobank.store.models import WRITE_TOKEN, WRITTEN, Base, HistoryLink
 
 # The columns each sealed table's row hash covers, in the order they are hashed. Frozen: a change is a new
@@ -122,20 +122,26 @@ def _create_key(path: Path) -> bytes:
 # --- hashing ---------------------------------------------------------------------------------------------------
 
 
+_AS_IS = frozenset({str, int, bool, type(None)})
+
+
 def _plain(value: Any) -> Any:
     """A stored value as JSON, the same on SQLite and PostgreSQL: UTC timestamps, whole floats as integers."""
+    kind = type(value)
+    if kind in _AS_IS:
+        return value
+    if kind is dict:
+        return {k: v if type(v) in _AS_IS else _plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _AS_IS else _plain(v) for v in value]
+    if kind is float:  # JSONB gives 1e16 back as an integer, a JSON column as a float
+        return int(value) if value.is_integer() and -(2**53) < value < 2**53 else value
     if isinstance(value, datetime):
         if value.tzinfo is not None:  # PostgreSQL gives aware times, SQLite naive UTC ones
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value.isoformat(timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, float):
-        return int(value) if value.is_integer() and abs(value) < 2**53 else value
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
     return value
 
 

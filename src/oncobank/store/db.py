@@ -9,12 +9,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
-DEFAULT_HOME = "oncobank-data"
-
-
-def data_home() -> Path:
-    """Folder for the embedded stores and attachments (ONCOBANK_HOME, else ./oncobank-data)."""
-    return Path(os.environ.get("ONCOBANK_HOME", DEFAULT_HOME)).resolve()
+from oncobank.store.home import data_home
 
 
 def default_url() -> str:
