@@ -23,7 +23,7 @@ from typing import Any
 
 from oncobank.ingest.linkage import IDENTITY_COLUMNS, identity_columns
 from oncobank.ingest.records import Identity
-from oncobank.store.db import data_home
+from oncobank.store.home import data_home
 
 BATCH = 2000  # rows buffered in Python before they go to DuckDB
 RECENT = 10_000  # source IDs whose last spelling is remembered: rows of one patient usually come together
