@@ -8,6 +8,7 @@ import stat
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from oncobank.ingest.mapping import load_mapping, shipped_mapping
 from oncobank.ingest.pipeline import run_ingest
 from oncobank.store import audit
 from oncobank.store.card import read_card
-from oncobank.store.chain import KEY_ENV, HistoryKeyError, key_path
+from oncobank.store.chain import KEY_ENV, SEALED, HistoryKeyError, key_path, row_hash
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.db import connect
 from oncobank.store.load import load_registry
@@ -108,6 +109,21 @@ def test_load_ingest_and_edits_verify(store: ClinicalStore, tmp_path: Path) -> N
     assert verdict.intact, verdict.to_dict()["breaks"][:3]
     assert verdict.rows > 1000
 
+
+
+def test_a_row_hashes_alike_on_both_backends(store: ClinicalStore) -> None:
+    # JSONB keeps 3700.0 but gives 1e16 back as an integer and sorts keys; SQLite gives back what JSON wrote.
+    details = {"b": 1e16, "a": 3700.0, "c": 1e-07, "e": 1.2345e20, "n": [1, 2.5, {"z": "ё"}], "t": True, "x": None}
+    with store.session() as s:
+        audit.record(s, "read", None, **details)
+    sealed = [AuditEvent.__table__.c[c] for c in SEALED["audit_log"]]
+    with store.engine.connect() as c:
+        row = c.execute(select(*sealed).order_by(AuditEvent.id.desc()).limit(1)).one()
+    at = row.at if row.at.tzinfo else row.at.replace(tzinfo=UTC)
+    key = b"k" * 32
+    assert row_hash(key, "audit_log", row) == row_hash(key, "audit_log", (row.id, at, None, None, "read", None, None,
+                                                                          details))
+    assert verify(store.engine).intact
 
 @pytest.mark.parametrize("table", ["audit_log", "entry_version"])
 def test_insert_or_replace_is_refused_and_caught_once_the_trigger_is_dropped(

@@ -15,6 +15,7 @@ import os
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -122,33 +123,34 @@ def _create_key(path: Path) -> bytes:
 # --- hashing ---------------------------------------------------------------------------------------------------
 
 
-_AS_IS = frozenset({str, int, bool, type(None)})
-
-
-def _plain(value: Any) -> Any:
-    """A stored value as JSON, the same on SQLite and PostgreSQL: UTC timestamps, whole floats as integers."""
-    kind = type(value)
-    if kind in _AS_IS:
-        return value
-    if kind is dict:
-        return {k: v if type(v) in _AS_IS else _plain(v) for k, v in value.items()}
-    if kind is list or kind is tuple:
-        return [v if type(v) in _AS_IS else _plain(v) for v in value]
-    if kind is float:  # JSONB gives 1e16 back as an integer, a JSON column as a float
-        return int(value) if value.is_integer() and -(2**53) < value < 2**53 else value
+def _when(value: Any) -> str:
+    """A timestamp in UTC with microseconds (PostgreSQL gives aware times, SQLite naive UTC ones), a date in ISO."""
     if isinstance(value, datetime):
-        if value.tzinfo is not None:  # PostgreSQL gives aware times, SQLite naive UTC ones
+        if value.tzinfo is not None:
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value.isoformat(timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
+    raise TypeError(f"a sealed column holds a {type(value).__name__}")
+
+
+def _whole(value: Any) -> Any:
+    """Floats of 1e16 and more as the integers they are: JSONB gives them back as integers, a JSON column as floats."""
+    if isinstance(value, float) and value.is_integer() and abs(value) >= 1e16:
+        return int(Decimal(repr(value)))
+    if isinstance(value, dict):
+        return {k: _whole(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole(v) for v in value]
     return value
 
 
 def row_hash(key: bytes, table: str, row: Sequence[Any]) -> str:
-    """The keyed hash of one row's sealed columns (in SEALED order)."""
-    text = json.dumps([FORMAT, table, *(_plain(v) for v in row)], ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":"))
+    """The keyed hash of one row's sealed columns (in SEALED order), as canonical JSON alike on both backends."""
+    values = [FORMAT, table, *row]
+    text = json.dumps(values, default=_when, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    if "e+" in text:  # a float written with an exponent: 1e16 or more (rare; the walk is slow)
+        text = json.dumps(_whole(values), default=_when, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hmac.digest(key, text.encode("utf-8"), "sha256").hex()
 
 
