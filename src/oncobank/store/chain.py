@@ -13,14 +13,16 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Table, event, func, insert, select
+from sqlalchemy import JSON, Connection, Date, DateTime, Table, event, func, insert, select
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from oncobank.store.errors import StoreError
@@ -204,28 +206,25 @@ def seal(connection: Connection) -> int:
     token = connection.info.get(WRITE_TOKEN)
     if not written or token is None:
         return 0
-    found = tables()
-    rows = ((name, connection.execute(_sealed_select(found[name]).where(found[name].c.txn == token)
-                                      .order_by(found[name].c.id)))
-            for name in SEALED if name in written)
-    return extend(connection, rows)
+    mark = "?" if connection.dialect.name == "sqlite" else "%s"
+    return extend(connection, ((name, _read(connection, name, f"WHERE txn = {mark}", (token,)))
+                               for name in SEALED if name in written))
 
 
 def adopt(connection: Connection) -> int:
     """Seal every row of the sealed tables that has no link yet (an upgraded store's earlier history)."""
-    link = HistoryLink.__table__
-
-    def unlinked(table: Table) -> Any:
-        linked = select(link.c.row_id).where(link.c.table_name == table.name, link.c.row_id == table.c.id).exists()
-        return connection.execute(_sealed_select(table).where(~linked).order_by(table.c.id))
-
-    return extend(connection, ((name, unlinked(table)) for name, table in tables().items()))
+    return extend(connection, (
+        (name, _read(connection, name, f"WHERE NOT EXISTS (SELECT 1 FROM history_chain h WHERE h.table_name = "
+                                       f"'{name}' AND h.row_id = {name}.id)"))
+        for name in SEALED))
 
 
 def extend(connection: Connection, rows: Iterable[tuple[str, Iterable[Sequence[Any]]]]) -> int:
-    """Append a link for each (table, rows) row to the chain, under the chain's lock, in one INSERT."""
+    """Append a link for each (table, rows) row to the chain, under the chain's lock, in one statement."""
     if connection.dialect.name == "postgresql":
         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({LOCK_KEY})")
+    else:  # SQLite's write lock before the chain's end is read: a savepoint's release may have committed and freed it
+        connection.exec_driver_sql("UPDATE history_chain SET seq = seq WHERE 0")
     links: list[dict[str, Any]] = []
     key, seq, previous = b"", -1, ""
     for name, batch in rows:
@@ -235,11 +234,25 @@ def extend(connection: Connection, rows: Iterable[tuple[str, Iterable[Sequence[A
             digest = row_hash(key, name, row)
             seq += 1
             previous = link_hash(key, previous, seq, name, row[0], digest)
-            links.append({"seq": seq, "table_name": name, "row_id": row[0], "row_hash": digest,
-                          "chain_hash": previous})
+            links.append((seq, name, row[0], digest, previous))
     if links:
-        connection.execute(insert(HistoryLink.__table__), links)
+        _write(connection, links)
     return len(links)
+
+
+def _write(connection: Connection, links: list[tuple[Any, ...]]) -> None:
+    """The links in one statement on the driver itself: COPY on PostgreSQL, executemany on SQLite."""
+    columns = "seq, table_name, row_id, row_hash, chain_hash"
+    raw: Any = connection.connection.dbapi_connection
+    if connection.dialect.name == "postgresql":
+        sql = f"COPY history_chain ({columns}) FROM STDIN"
+        with _driver(connection, sql), raw.cursor() as cursor, cursor.copy(sql) as copy:
+            for link in links:
+                copy.write_row(link)
+    else:
+        sql = f"INSERT INTO history_chain ({columns}) VALUES (?, ?, ?, ?, ?)"
+        with _driver(connection, sql):
+            raw.executemany(sql, links)
 
 
 def _head(connection: Connection) -> tuple[bytes, int, str]:
@@ -265,15 +278,62 @@ def _head(connection: Connection) -> tuple[bytes, int, str]:
     return key, head.seq, head.chain_hash
 
 
-def _sealed_select(table: Table) -> Any:
-    return select(*(table.c[c] for c in SEALED[table.name]))
+def rows_of(connection: Connection, name: str) -> Iterator[tuple[Any, ...]]:
+    """Every row of a sealed table (its sealed columns, as they are hashed), by ID, streamed."""
+    return _read(connection, name, stream=True)
 
 
-def rows_of(connection: Connection, name: str) -> Iterator[Sequence[Any]]:
-    """Every row of a sealed table (its sealed columns), by ID, streamed."""
-    table = tables()[name]
-    query = _sealed_select(table).order_by(table.c.id)
-    yield from connection.execution_options(yield_per=2000).execute(query)
+def _read(connection: Connection, name: str, where: str = "", params: Sequence[Any] = (), *,
+          stream: bool = False) -> Iterator[tuple[Any, ...]]:
+    """A sealed table's rows by ID, straight from the driver, each value turned into what is hashed.
+
+    The driver's values skip SQLAlchemy's result processing, which cost more than the hashing: JSON comes as text
+    from SQLite and decoded from PostgreSQL, times as text from SQLite and aware from PostgreSQL.
+    """
+    columns = SEALED[name]
+    quoted = ", ".join(f'"{c}"' for c in columns)  # "values" is a keyword
+    sql = f"SELECT {quoted} FROM {name} {where} ORDER BY id"
+    convert = [_converter(tables()[name].c[c].type, connection.dialect.name) for c in columns]
+    raw: Any = connection.connection.dbapi_connection
+    with _driver(connection, sql):
+        server_side = stream and connection.dialect.name == "postgresql"  # a big table, fetched batch by batch
+        cursor = raw.cursor(name=f"oncobank_{name}") if server_side else raw.cursor()
+        try:
+            cursor.execute(sql, params)
+            while batch := cursor.fetchmany(2000):
+                for row in batch:
+                    yield tuple(v if f is None or v is None else _safely(f, v) for f, v in zip(convert, row,
+                                                                                           strict=True))
+        finally:
+            cursor.close()
+
+
+def _converter(kind: Any, backend: str) -> Callable[[Any], Any] | None:
+    if isinstance(kind, DateTime):
+        return (lambda v: _when(datetime.fromisoformat(v))) if backend == "sqlite" else _when
+    if isinstance(kind, Date):
+        return (lambda v: date.fromisoformat(v).isoformat()) if backend == "sqlite" else _when
+    if isinstance(kind, JSON) and backend == "sqlite":
+        return json.loads
+    return None
+
+
+def _safely(convert: Callable[[Any], Any], value: Any) -> Any:
+    # A value written past the store may be anything (SQLite keeps any type in any column): it hashes as what it is.
+    try:
+        return convert(value)
+    except (TypeError, ValueError):
+        return {"unreadable": repr(value)}
+
+
+@contextmanager
+def _driver(connection: Connection, statement: str) -> Iterator[None]:
+    """The driver's errors as SQLAlchemy's, without parameters, as the rest of the store raises them."""
+    try:
+        yield
+    except connection.dialect.loaded_dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, connection.dialect.loaded_dbapi.Error,
+                                  hide_parameters=True, dialect=connection.dialect) from exc
 
 
 def links_of(connection: Connection, name: str | None = None) -> Iterator[Any]:
