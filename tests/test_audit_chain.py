@@ -147,6 +147,14 @@ def test_update_of_a_version_after_its_trigger_is_dropped(store: ClinicalStore, 
     _broken(store, "changed", "entry_version", history["version"])
 
 
+
+def test_a_value_the_store_never_writes_is_a_change_not_a_crash(store: ClinicalStore, history: dict[str, int]) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("only SQLite keeps any type in any column")
+    _sql(store.engine, f"UPDATE entry_version SET \"values\" = x'00ff', created_at = 7 WHERE id = {history['version']}",
+         unguard=("entry_version",))
+    _broken(store, "changed", "entry_version", history["version"])
+
 def test_delete_of_an_audit_event_after_its_trigger_is_dropped(store: ClinicalStore, history: dict[str, int]) -> None:
     _refused(store.engine, "DELETE FROM audit_log")
     _sql(store.engine, f"DELETE FROM audit_log WHERE id = {history['audit']}", unguard=("audit_log",))
