@@ -14,7 +14,7 @@ import json
 import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -295,16 +295,19 @@ def _read(connection: Connection, name: str, where: str = "", params: Sequence[A
     sql = f"SELECT {quoted} FROM {name} {where} ORDER BY id"
     convert = [_converter(tables()[name].c[c].type, connection.dialect.name) for c in columns]
     raw: Any = connection.connection.dbapi_connection
-    with _driver(connection, sql):
-        server_side = stream and connection.dialect.name == "postgresql"  # a big table, fetched batch by batch
-        cursor = raw.cursor(name=f"oncobank_{name}") if server_side else raw.cursor()
-        try:
+    server_side = stream and connection.dialect.name == "postgresql"  # a big table, fetched batch by batch
+    cursor = raw.cursor(name=f"oncobank_{name}") if server_side else raw.cursor()
+    try:
+        with _driver(connection, sql):
             cursor.execute(sql, params)
-            while batch := cursor.fetchmany(2000):
-                for row in batch:
-                    yield tuple(v if f is None or v is None else _safely(f, v) for f, v in zip(convert, row,
-                                                                                           strict=True))
-        finally:
+            batch = cursor.fetchmany(2000)
+        while batch:
+            for row in batch:
+                yield tuple(v if f is None or v is None else _safely(f, v) for f, v in zip(convert, row, strict=True))
+            with _driver(connection, sql):
+                batch = cursor.fetchmany(2000)
+    finally:  # also when the reader is dropped half-way, perhaps after its connection closed
+        with suppress(connection.dialect.loaded_dbapi.Error):
             cursor.close()
 
 
