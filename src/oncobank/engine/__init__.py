@@ -1,0 +1,1 @@
+"""Connections to the analysis store, whatever its backend (DuckDB file, PostgreSQL schema, Spark Parquet snapshot)."""
