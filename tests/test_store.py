@@ -292,7 +292,7 @@ def test_a_retracted_entry_is_not_edited_back_but_reinstated_explicitly(store: C
 
     with store.session() as s:
         newest = audit.trail(s, patient, 5)
-    assert any(e["action"] == "edit" and e["details"].get("reinstated") and e["user"] == "dr_petrov" for e in newest)
+    assert any(e["action"] == "reinstate" and e["user"] == "dr_petrov" for e in newest)
 
 
 def test_a_one_entry_section_is_not_reinstated_beside_an_active_entry(store: ClinicalStore, patient: str) -> None:

@@ -11,7 +11,10 @@ from sqlalchemy.orm import Session
 
 from oncobank.store.models import AuditEvent, Patient, User
 
-ACTIONS = ("create_patient", "create", "edit", "retract", "review", "attach", "read", "read_attachment", "load")
+ACTIONS = (
+    "create_patient", "create", "edit", "retract", "reinstate", "review", "attach", "read", "read_attachment", "load",
+    "publish", "account",
+)
 
 
 def record(

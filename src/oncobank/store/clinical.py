@@ -260,9 +260,7 @@ class ClinicalStore:
                                    last.entry_date, last.facility)
             version = self._bump(s, entry_id, expected_version)
             self._write_version(s, entry_id, version, "active", valid, uid, reason)
-            # Recorded as an edit marked `reinstated` until the audit log has an action of its own for it.
-            audit.record(s, "edit", uid, entry.patient_id, entry_id, section=entry.section, version=version,
-                         reinstated=True)
+            audit.record(s, "reinstate", uid, entry.patient_id, entry_id, section=entry.section, version=version)
             return EntryRef(entry_id, version, valid.warnings)
 
     def review_entry(
