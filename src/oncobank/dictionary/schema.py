@@ -108,6 +108,13 @@ class FieldDef(Strict):
     required: bool = False
     identifying: bool = False  # direct identifier: never leaves the clinical store
     aliases: list[str] = []
+    # Data entry, as REDCap's data dictionary holds it (in REDCap's logic syntax, kept as written): show the
+    # field only when `show_if` holds; compute its value with `calculation`.
+    show_if: str | None = None
+    calculation: str | None = None
+    # How a data-entry form presents the field where it differs from the default (REDCap field type, validation,
+    # action tags, matrix group, slider labels, ...), so an imported study is written back as it came.
+    entry: dict[str, str] = {}
 
     @model_validator(mode="after")
     def _consistent(self) -> FieldDef:
@@ -175,6 +182,8 @@ class Module(Strict):
     # Extra pint unit definitions (e.g. international units), and spellings of units seen in sources.
     unit_definitions: list[str] = []
     unit_aliases: dict[str, str] = {}
+    # The record-ID field of a REDCap project where it is not the default `record_id` (its name, label, note, ...).
+    entry: dict[str, str] = {}
     domains: dict[Name, Domain] = {}
     sections: list[Section] = []
 
