@@ -52,7 +52,7 @@ KEY_ENV = "ONCOBANK_HISTORY_KEY"
 KEY_BYTES = 32
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"oncobank history seal").digest()[:8], "big", signed=True)
 _CONNECTIONS = "oncobank_sealed_connections"  # session info: the connections whose writes the commit seals
-_MEMORY_KEY = secrets.token_bytes(KEY_BYTES)  # an in-memory store lives and dies with this process
+_MEMORY_KEYS: dict[str, bytes] = {}  # an in-memory store's keys live and die with this process
 
 
 class HistoryKeyError(StoreError):
@@ -67,34 +67,42 @@ def tables() -> dict[str, Table]:
 # --- the key ---------------------------------------------------------------------------------------------------
 
 
-def key_path(url: URL) -> Path | None:
-    """Where the key of the store at `url` is kept: beside a SQLite file, in the data home for a server store."""
+def key_path(url: URL, name: str = "history") -> Path | None:
+    """Where the key `name` of the store at `url` is kept: beside a SQLite file, in the data home for a server store."""
     if url.get_backend_name() == "sqlite":
         if not url.database or url.database == ":memory:":
             return None
         store = Path(url.database)
-        return store.with_name(store.name + ".history-key")
-    return data_home() / "history.key"
+        return store.with_name(f"{store.name}.{name}-key")
+    return data_home() / f"{name}.key"
 
 
 def history_key(url: URL, *, create: bool = False) -> bytes:
     """The seal's key: ONCOBANK_HISTORY_KEY (hex), else the key file of the store, made (mode 0600) if `create`."""
-    given = os.environ.get(KEY_ENV)
+    return store_key(url, "history", KEY_ENV, "the history seal", create=create)
+
+
+def store_key(url: URL, name: str, env: str, what: str, *, create: bool = False) -> bytes:
+    """A secret key kept with the store at `url`: `env` (hex), else its key file `name`, made (0600) if `create`.
+
+    An in-memory store's key lives and dies with this process.
+    """
+    given = os.environ.get(env)
     if given:
-        return _decode(given, KEY_ENV)
-    path = key_path(url)
+        return _decode(given, env)
+    path = key_path(url, name)
     if path is None:
-        return _MEMORY_KEY
+        return _MEMORY_KEYS.setdefault(name, secrets.token_bytes(KEY_BYTES))
     try:
         return _decode(path.read_text(encoding="ascii"), f"the key file {path}")
     except FileNotFoundError:
         if not create:
             raise HistoryKeyError(
-                f"the key of this store's history seal is missing ({path}); restore it from the store's backup, "
-                f"or set {KEY_ENV}"
+                f"the key of this store's {what.removeprefix('the ')} is missing ({path}); restore it from the "
+                f"store's backup, or set {env}"
             ) from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryKeyError(f"cannot read the key of the history seal ({path}): {type(exc).__name__}") from None
+        raise HistoryKeyError(f"cannot read the key of {what} ({path}): {type(exc).__name__}") from None
     return _create_key(path)
 
 
@@ -104,7 +112,7 @@ def _decode(text: str, where: str) -> bytes:
     except ValueError:
         key = b""
     if len(key) < KEY_BYTES:
-        raise HistoryKeyError(f"{where}: the history key must be at least {2 * KEY_BYTES} hexadecimal digits")
+        raise HistoryKeyError(f"{where}: the key must be at least {2 * KEY_BYTES} hexadecimal digits")
     return key
 
 

@@ -1,0 +1,218 @@
+"""Build a publish: the patients changed since the last one (or all), de-identified, as one PublishDelta applied.
+
+A publish rebuilds everything when asked (--full), on the first publish, and when the policy, the secret or the
+tables (a dictionary changed) differ from the last publish's; otherwise it re-publishes only the patients whose
+data changed since the last publish's watermark. A re-run with nothing changed writes nothing, not even a log row.
+The clinical store is only read, apart from the one audit event of the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import pyarrow as pa
+from sqlalchemy import Connection, Engine
+
+from oncobank.deid import source
+from oncobank.deid.keys import Keys, publish_secret
+from oncobank.deid.log import LastPublish, log_row
+from oncobank.deid.policy import Policy
+from oncobank.deid.rows import Builder, Person, group_by_module, people
+from oncobank.deid.schema import (
+    COLUMNS,
+    LOG,
+    TableSpec,
+    columns_table,
+    derived_spec,
+    digest,
+    module_specs,
+    patient_spec,
+)
+from oncobank.dictionary import load_module
+from oncobank.dictionary.loader import Dictionary
+from oncobank.diseases.published import DerivedTable, derived_hook
+from oncobank.engine.delta import PublishDelta, TableDelta
+
+BATCH = 2000  # patients read and de-identified at a time
+
+
+@dataclass
+class Plan:
+    """What a publish will do, decided before any patient data is read."""
+
+    full: bool
+    reason: str
+    patients: list[int]
+    mark: source.Watermark
+    specs: list[TableSpec]
+    schema: str
+    previous: LastPublish | None
+
+
+@dataclass
+class PublishResult:
+    """What a publish did: its number (None when nothing changed), full or not, and rows written per table."""
+
+    number: int | None
+    full: bool
+    reason: str
+    patients_changed: int
+    entries_retracted: int
+    rows: dict[str, int] = field(default_factory=dict)
+    tables: list[str] = field(default_factory=list)
+    target: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.number is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class Publisher:
+    """One publish run over a clinical store's engine, under a policy and the store's secret."""
+
+    def __init__(self, engine: Engine, policy: Policy, secret: bytes | None = None):
+        self.engine, self.policy = engine, policy
+        self.keys = Keys(secret if secret is not None else publish_secret(engine.url))
+
+    # --- what to do --------------------------------------------------------------------------------------------
+
+    def plan(self, previous: LastPublish | None, *, full: bool = False) -> Plan:
+        with self.engine.connect() as connection:
+            mark = source.watermark(connection)
+            modules = source.modules(connection, mark)
+            specs = self.specs(modules)
+            schema = digest(specs)
+            reason = self._rebuild_reason(connection, previous, schema, full)
+            if reason:
+                return Plan(True, reason, source.patient_ids(connection, mark), mark, specs, schema, previous)
+            assert previous is not None
+            patients = sorted(source.changed_patients(connection, previous.watermark, mark))
+        reason = "changes since the last publish" if patients else "no changes"
+        return Plan(False, reason, patients, mark, specs, schema, previous)
+
+    def _rebuild_reason(self, connection: Connection, previous: LastPublish | None, schema: str, full: bool) -> str:
+        if full:
+            return "asked for (--full)"
+        if previous is None:
+            return "first publish"
+        if previous.secret != self.keys.fingerprint():
+            return "the publish secret changed"
+        if previous.policy != self.policy.digest:
+            return "the policy changed"
+        if previous.schema != schema:
+            return "the tables changed (dictionary or derived facts)"
+        if source.late_commits(connection, previous.watermark):
+            return "rows committed late below the last watermark"
+        return ""
+
+    def specs(self, modules: Sequence[str]) -> list[TableSpec]:
+        """Every table of the snapshot but the log and `columns`: patient, sections of each module, derived ones."""
+        specs: dict[str, TableSpec] = {"patient": patient_spec(self.policy)}
+        for module in modules:
+            for spec in module_specs(load_module(module), self.policy):
+                specs.setdefault(spec.name, spec)  # core sections are shared by the modules
+            for table in self._derived(module, []):
+                specs[table.name] = derived_spec(table, self.policy)
+        return list(specs.values())
+
+    def _derived(self, module: str, pids: Sequence[int] | None) -> list[DerivedTable]:
+        hook = derived_hook(module)
+        return [] if hook is None else hook(self.engine, pids)
+
+    # --- doing it ----------------------------------------------------------------------------------------------
+
+    def build(self, plan: Plan, on_batch: Callable[[int], None] | None = None) -> tuple[PublishDelta, PublishResult]:
+        """The delta of `plan`: whole tables for a full publish, the changed patients' rows otherwise."""
+        chunks: dict[str, list[pa.Table]] = {spec.name: [] for spec in plan.specs}
+        pseudonyms: list[str] = []
+        retracted = 0
+        since = 0 if plan.previous is None else plan.previous.watermark.ids.get("entry_version", 0)
+        for start in range(0, len(plan.patients), BATCH):
+            batch = plan.patients[start : start + BATCH]
+            persons = self._batch(plan, batch, chunks)
+            pseudonyms.extend(p.pseudonym for p in persons.values())
+            retracted += sum(1 for p in persons.values() for version in p.retracted if version > since)
+            if on_batch:
+                on_batch(len(batch))
+        tables = {spec.name: _concat(chunks[spec.name], spec.schema) for spec in plan.specs}
+        number = 1 if plan.previous is None else plan.previous.number + 1
+        rows = {name: t.num_rows for name, t in tables.items()}
+        names = [*tables, COLUMNS, LOG]
+        log = log_row(number=number, full=plan.full, reason=plan.reason, patients=len(plan.patients),
+                      retracted=retracted, rows=rows, tables=names, mark=plan.mark, policy=self.policy.digest,
+                      schema=plan.schema, secret=self.keys.fingerprint())
+        replace = None if plan.full else tuple(sorted(pseudonyms))
+        deltas = [TableDelta(name, table, replace=replace) for name, table in tables.items()]
+        if plan.full:
+            deltas.append(TableDelta(COLUMNS, columns_table(plan.specs)))
+        deltas.append(TableDelta(LOG, log, append=True))
+        gone = () if plan.previous is None else tuple(sorted(set(plan.previous.tables) - set(names)))
+        result = PublishResult(number, plan.full, plan.reason, len(plan.patients), retracted, rows, sorted(names))
+        return PublishDelta(tuple(deltas), plan.full, gone), result
+
+    def _batch(self, plan: Plan, ids: list[int], chunks: dict[str, list[pa.Table]]) -> dict[int, Person]:
+        with self.engine.connect() as connection:
+            patients = source.patients(connection, plan.mark, ids)
+            dictionaries = {m: load_module(m) for m in sorted({p.module for p in patients})}
+            entries = list(source.entries(connection, plan.mark, ids))
+            persons = people(patients, entries, source.identifiers(connection, plan.mark, ids), dictionaries,
+                             self.keys, self.policy)
+            digests = [str(e.values["attachment_sha256"]) for e in entries
+                       if e.section == "documents" and e.values.get("attachment_sha256")]
+            texts = source.document_texts(connection, plan.mark, digests)
+        builder = Builder(self.keys, self.policy, texts)
+        specs = {spec.name: spec for spec in plan.specs}
+        chunks["patient"].append(builder.patients(specs["patient"], persons.values()))
+        for module, members in group_by_module(persons).items():
+            self._module_rows(builder, dictionaries[module], specs, members, chunks)
+            for table in self._derived(module, sorted(members)):
+                chunks[table.name].append(builder.derived(specs[table.name], table.rows, members))
+        return persons
+
+    def _module_rows(self, builder: Builder, dictionary: Dictionary, specs: dict[str, TableSpec],
+                     members: dict[int, Person], chunks: dict[str, list[pa.Table]]) -> None:
+        for spec in module_specs(dictionary, self.policy):
+            chunks[spec.name].append(builder.section(specs[spec.name], dictionary, members.values()))
+
+
+def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
+    if not tables:
+        return schema.empty_table()
+    return pa.concat_tables(tables).combine_chunks()
+
+
+def publish(store: Any, target: str | None = None, policy: Policy | None = None, *, full: bool = False,
+            user: str = "system", on_plan: Callable[[Plan], None] | None = None,
+            on_batch: Callable[[int], None] | None = None) -> PublishResult:
+    """Publish the clinical store `store` into the analysis store at `target` (None: the default DuckDB file).
+
+    One audit event records the run (action "publish", counts only), whether the analysis store took it or not.
+    """
+    from oncobank.engine.sinks import open_sink
+    from oncobank.store import audit
+
+    sink = open_sink(target)
+    last = None if sink.snapshot is None else sink.last_log("number")
+    publisher = Publisher(store.engine, policy or Policy())
+    plan = publisher.plan(None if last is None else LastPublish.from_row(last), full=full)
+    if on_plan:
+        on_plan(plan)
+    if not plan.patients and not plan.full:
+        return PublishResult(None, False, plan.reason, 0, 0, target=sink.target.describe())
+    delta, result = publisher.build(plan, on_batch)
+    result.target = sink.target.describe()
+    outcome = "failed"
+    try:
+        sink.apply(delta)
+        outcome = "applied"
+    finally:
+        with store.session() as s:
+            audit.record(s, "publish", store.user_id(s, user), number=result.number, full=result.full,
+                         patients=result.patients_changed, rows=result.rows, outcome=outcome,
+                         policy=publisher.policy.digest)
+    return result
