@@ -39,7 +39,7 @@ class Hierarchy:
         if level >= self.height:
             return pd.Series(SUPPRESSED, index=values.index, dtype=object)
         out = self._coarser(values, level, k)
-        return out.where(values.notna(), None)
+        return out.astype(object).where(values.notna(), None)
 
     def _coarser(self, values: pd.Series, level: int, k: int) -> pd.Series:
         raise NotImplementedError(f"{type(self).__name__} has no level {level} between original and suppressed")
