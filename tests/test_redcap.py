@@ -336,7 +336,7 @@ def test_plain_redcap_file_imports():
                 FieldDef(name="age", label=same("Age at enrolment"), type=FieldType.INTEGER, description="years",
                          hard_range=Range(min=18, max=110)),
                 FieldDef(name="weight", label=same("Weight (kg)"), type=FieldType.NUMBER,
-                         hard_range=Range(min=30, max=250.5)),
+                         hard_range=Range(min=30, max=250.5), entry={"tags": "@HIDDEN-SURVEY"}),
                 FieldDef(name="sex", label=same("Sex"), type=FieldType.ENUM, domain="sex_choices", required=True),
                 FieldDef(name="initials", label=same("Patient initials"), type=FieldType.TEXT, max_length=3,
                          identifying=True),
@@ -344,9 +344,10 @@ def test_plain_redcap_file_imports():
             Section(name="history", label=same("History"), fields=[
                 FieldDef(name="smoker", label=same("Current smoker?"), type=FieldType.BOOLEAN),
                 FieldDef(name="comorbid", label=same("Comorbidities"), type=FieldType.ENUM,
-                         domain="comorbid_choices", multiple=True),
+                         domain="comorbid_choices", multiple=True, show_if="[smoker] = '1'"),
                 FieldDef(name="comments", label=same("Comments"), type=FieldType.TEXT),
-                FieldDef(name="bmi", label=same("BMI"), type=FieldType.NUMBER),
+                FieldDef(name="bmi", label=same("BMI"), type=FieldType.NUMBER,
+                         calculation="[weight]/([height]/100)^2"),
             ]),
         ],
     )
@@ -354,40 +355,67 @@ def test_plain_redcap_file_imports():
 
 
 def test_plain_redcap_file_reports_what_it_loses():
-    losses = read_redcap(PLAIN, "pilot").losses
-    assert any("one language" in loss for loss in losses)
-    assert any("repeating" in loss for loss in losses)
-    assert any(loss.startswith("row 5, Field Annotation") and "@HIDDEN-SURVEY" in loss for loss in losses)
-    assert any(loss.startswith("row 9, Branching Logic") and "[smoker] = '1'" in loss for loss in losses)
-    assert any(loss.startswith("row 10, Field Type") and "history_note" in loss for loss in losses)
-    assert any(loss.startswith("row 12, Choices") and "[weight]" in loss for loss in losses)
+    result = read_redcap(PLAIN, "pilot")
+    losses = {str(loss): loss.kept for loss in result.losses}
     assert len(losses) == 6
+    assert [text for text in losses if "one language" in text or "repeating" in text] == [
+        "labels: REDCap has one language; each label was copied to Russian and English",
+        "sections: repeating instruments are a project setting, not in the data dictionary; all sections were "
+        "imported as not repeating"]
+    # kept in the module (so they are written back) but not applied by OncoBank: listed as such
+    assert losses["row 5, Field Annotation: action tag(s) @HIDDEN-SURVEY kept; not applied"] is True
+    assert losses["row 9, Branching Logic (Show field only if...): branching logic \"[smoker] = '1'\" kept; "
+                  "forms do not apply it yet"] is True
+    assert losses["row 12, Choices, Calculations, OR Slider Labels: calculation '[weight]/([height]/100)^2' kept; "
+                  "the value is entered, not computed"] is True
+    # a descriptive field holds no value: dropped
+    assert losses["row 10, Field Type: descriptive field 'history_note' dropped (display text, holds no data)"] \
+        is False
+    assert [loss.variable for loss in result.dropped] == [None, None, "history_note"]
 
 
-# Field Type to Text Validation Max of one plain row, what it becomes, and what it loses.
+# Field Type to Text Validation Max of one plain row, what it becomes (its presentation kept in `entry` where
+# export would otherwise write it differently), and what the import says it does not apply.
 @pytest.mark.parametrize(
     ("cells", "expected", "lost"),
     [
-        ("text,When,,,date_dmy,,", {"type": FieldType.DATE, "future_allowed": True}, None),
-        ("text,When,,,date_ymd,,2020-12-31", {"type": FieldType.DATE}, "read as 'no dates after today'"),
-        ("text,When,,,datetime_ymd,,", {"type": FieldType.TEXT}, "'datetime_ymd' dropped"),
-        ("text,Mail,,,email,,", {"type": FieldType.TEXT}, "'email' dropped"),
-        ("text,Dose,,,number_2dp,0,5", {"type": FieldType.NUMBER, "hard_range": Range(min=0, max=5)},
-         "'number_2dp' read as a plain number"),
-        ("slider,Pain,Low | High,,,,", {"type": FieldType.INTEGER, "hard_range": Range(min=0, max=100)},
-         "slider labels 'Low | High' dropped"),
-        ("truefalse,True?,,,,,", {"type": FieldType.BOOLEAN}, None),
+        ("text,When,,,date_dmy,,", {"type": FieldType.DATE, "future_allowed": True,
+                                    "entry": {"validation": "date_dmy"}}, None),
+        ("text,When,,,date_ymd,,2020-12-31", {"type": FieldType.DATE, "entry": {"max": "2020-12-31"}},
+         "latest date '2020-12-31' kept; checked as 'no dates after today'"),
+        ("text,When,,,datetime_ymd,,", {"type": FieldType.TEXT, "entry": {"validation": "datetime_ymd"}},
+         "validation 'datetime_ymd' kept; the value is stored as text, not checked"),
+        ("text,Mail,,,email,,", {"type": FieldType.TEXT, "entry": {"validation": "email"}},
+         "validation 'email' kept"),
+        ("text,Dose,,,number_2dp,0,5", {"type": FieldType.NUMBER, "hard_range": Range(min=0, max=5),
+                                        "entry": {"validation": "number_2dp"}}, None),
+        ("slider,Pain,Low | High,,,,", {"type": FieldType.INTEGER, "hard_range": Range(min=0, max=100),
+                                        "entry": {"type": "slider", "validation": "", "choices": "Low | High",
+                                                  "min": "", "max": ""}}, None),
+        ("truefalse,True?,,,,,", {"type": FieldType.BOOLEAN, "entry": {"type": "truefalse"}}, None),
+        ("text,Notes,,,,,", {"type": FieldType.TEXT, "entry": {"type": "text"}}, None),
+        ("notes,Notes,,,,,", {"type": FieldType.TEXT}, None),
+        ("text,Phone,,,phone,,", {"type": FieldType.TEXT, "entry": {"validation": "phone"}}, "'phone' kept"),
+        ("text,MRN,,,mrn_10d,,", {"type": FieldType.TEXT, "entry": {"validation": "mrn_10d"}}, "'mrn_10d' kept"),
+        ("text,At,,,time,,", {"type": FieldType.TEXT, "entry": {"validation": "time"}}, "'time' kept"),
+        ("text,Diagnosis,BIOPORTAL:ICD10CM,,,,", {"type": FieldType.TEXT,
+                                                  "entry": {"type": "text", "choices": "BIOPORTAL:ICD10CM"}},
+         "ontology look-up 'BIOPORTAL:ICD10CM' kept; values are free text, not looked up"),
     ],
 )
 def test_plain_types_and_validations(cells, expected, lost):
     result = read_redcap(plain_with(f"x,f,,{cells},,,,,,,,"), "pilot")
     label = cells.split(",")[1]
     assert result.module.sections[0].fields == [FieldDef(name="x", label=same(label), **expected)]
-    found = [loss for loss in result.losses if loss.startswith("row 3")]
+    found = [str(loss) for loss in result.losses if loss.row == 3]
     if lost is None:
         assert found == []
     else:
         assert len(found) == 1 and lost in found[0]
+        assert result.losses[-1].kept
+    # written back as it came
+    back = list(csv.reader(io.StringIO(export_redcap(result.module, result.module.domains))))[2]
+    assert back[3:10] == cells.split(",")
 
 
 def test_plain_choices_reuse_an_extended_modules_domain():

@@ -1,4 +1,4 @@
-"""`oncobank dictionary show | export | import`: read a module, write it as REDCap CSV, turn REDCap CSV into YAML."""
+"""`oncobank dictionary show | export | import`: show a module, write it as REDCap CSV, read REDCap CSV into YAML."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from oncobank.cli.common import JsonOption, LangOption, console, emit_json, err, fail
 
@@ -44,23 +45,40 @@ def show(
 
 @app.command("export")
 def export(
-    module: Annotated[str, typer.Argument(help="Module name.")],
+    module: Annotated[str, typer.Argument(help="Module name, or a module YAML file (e.g. one `import` wrote).")],
     fmt: Annotated[str, typer.Option("--format", help="Export format: redcap.")] = "redcap",
     out: Annotated[Path | None, typer.Option("--out", help="File to write (default: standard output).")] = None,
     lang: LangOption = "en",
 ) -> None:
     """Export a module as a REDCap data dictionary (18-column CSV)."""
-    from oncobank.dictionary.redcap import export_redcap
+    from oncobank.dictionary.redcap import RedcapError, export_redcap
 
     if fmt != "redcap":
         raise fail(f"--format {fmt!r}: supported: redcap")
-    dictionary = _module(module)
-    text = export_redcap(dictionary.module, dictionary.domains, lang=lang)
+    dictionary = _module_file(Path(module)) if module.endswith((".yaml", ".yml")) else _module(module)
+    try:
+        text = export_redcap(dictionary.module, dictionary.domains, lang=lang)
+    except RedcapError as exc:
+        raise fail(f"{module}: {exc}") from None
     if out is None:
         sys.stdout.write(text)
     else:
         out.write_text(text, encoding="utf-8")
         err.print(f"Wrote {out}", highlight=False)
+
+
+def _module_file(path: Path):  # type: ignore[no-untyped-def]
+    from oncobank.dictionary import DictionaryError
+    from oncobank.dictionary.loader import load_file
+
+    if not path.is_file():
+        raise fail(f"{path}: no such module file")
+    try:
+        return load_file(path)
+    except DictionaryError as exc:
+        raise fail(str(exc)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise fail(f"{path}: cannot read it as UTF-8 text ({type(exc).__name__})") from None
 
 
 @app.command("import")
@@ -69,23 +87,73 @@ def import_(
     name: Annotated[str | None, typer.Option("--module", help="Module name (default: the file's stem).")] = None,
     extends: Annotated[list[str] | None, typer.Option("--extends", help="Modules it extends.")] = None,
     out: Annotated[Path | None, typer.Option("--out", help="YAML file to write (default: standard output).")] = None,
+    lang: LangOption = "en",
+    as_json: JsonOption = False,
 ) -> None:
-    """Turn a REDCap data dictionary into a module YAML (validated before it is written)."""
+    """Turn a REDCap data dictionary into a module YAML (validated before it is written); list what the module
+    does not keep or does not apply."""
     from oncobank.dictionary import DictionaryError
     from oncobank.dictionary.loader import resolve_module
-    from oncobank.dictionary.redcap import RedcapError, import_redcap, module_to_yaml
+    from oncobank.dictionary.redcap import RedcapError, module_to_yaml, read_redcap
 
     module_name = name or file.stem.lower().replace("-", "_")
     try:
-        module = import_redcap(file.read_text(encoding="utf-8-sig"), module_name, extends=extends)
-        resolve_module(module)
+        result = read_redcap(file.read_text(encoding="utf-8-sig"), module_name, extends=extends)
+        resolve_module(result.module)
     except (RedcapError, DictionaryError) as exc:
         raise fail(f"{file}: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise fail(f"{file}: cannot read it as UTF-8 text ({type(exc).__name__})") from None
-    text = module_to_yaml(module)
+    text = module_to_yaml(result.module)
+    if out is not None:
+        out.write_text(text, encoding="utf-8")
+    fields = sum(len(s.fields) for s in result.module.sections)
+    if as_json:
+        emit_json({"file": str(file), "out": str(out) if out else None, "module": result.module.module,
+                   "sections": len(result.module.sections), "fields": fields,
+                   "losses": [loss.as_json() for loss in result.losses], "warnings": result.warnings,
+                   **({} if out else {"yaml": text})})
+        return
     if out is None:
         sys.stdout.write(text)
-    else:
-        out.write_text(text, encoding="utf-8")
-        err.print(f"Wrote {out} ({len(module.sections)} sections)", highlight=False)
+    _print_losses(result, lang)
+    if out is not None:
+        err.print(_IMPORT_LABELS["wrote"][lang == "ru"].format(out=out, sections=len(result.module.sections),
+                                                               fields=fields), highlight=False)
+
+
+_IMPORT_LABELS = {
+    "title": ("What the module does not keep or does not apply", "Что модуль не сохранил или не применяет"),
+    "row": ("Row", "Строка"),
+    "variable": ("Variable", "Переменная"),
+    "kind": ("What", "Что"),
+    "status": ("Status", "Статус"),
+    "detail": ("Detail", "Подробно"),
+    "warning": ("warning", "предупреждение"),
+    "summary": ("{dropped} dropped, {kept} kept but not applied", "{dropped} не загружено, {kept} сохранено, "
+                "но не применяется"),
+    "wrote": ("Wrote {out} ({sections} sections, {fields} fields)", "Записан {out} (разделов: {sections}, "
+              "полей: {fields})"),
+}
+
+
+def _print_losses(result, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """The loss list as a table on standard error (standard output may carry the YAML), then the warnings."""
+    from rich.table import Table
+
+    from oncobank.dictionary.redcap_format import LOSS_KINDS, LOSS_STATUS
+
+    ru = lang == "ru"
+    for warning in result.warnings:
+        err.print(f"{_IMPORT_LABELS['warning'][ru]}: {escape(warning)}", highlight=False)
+    if not result.losses:
+        return
+    table = Table(title=_IMPORT_LABELS["title"][ru])
+    for key in ("row", "variable", "kind", "status", "detail"):
+        table.add_column(_IMPORT_LABELS[key][ru], overflow="fold")
+    for loss in result.losses:
+        table.add_row("" if loss.row is None else str(loss.row), escape(loss.variable or ""),
+                      LOSS_KINDS[loss.kind][ru], LOSS_STATUS[loss.kept][ru], escape(loss.text))
+    err.print(table)
+    kept = sum(loss.kept for loss in result.losses)
+    err.print(_IMPORT_LABELS["summary"][ru].format(dropped=len(result.losses) - kept, kept=kept), highlight=False)

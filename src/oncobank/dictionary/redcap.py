@@ -4,6 +4,8 @@
 # what that reading gets wrong or cannot know is written as a JSON difference in the Field Annotation
 # column (`@ONCOBANK-FIELD=`, `-SECTION=`, `-DOMAIN=`, `-MODULE=`). Export computes the difference with
 # the same plain reading that import uses, so an exported file always reads back to the same module.
+# A plain REDCap file keeps its presentation (field type, validation, matrix groups, action tags, ...) in
+# each field's `entry` where it differs from what export writes by default, so it is written back as it came.
 
 from __future__ import annotations
 
@@ -14,38 +16,43 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from oncobank.dictionary.loader import load_module
+from oncobank.dictionary.module_yaml import module_to_yaml
+from oncobank.dictionary.redcap_format import (
+    ALIGN,
+    ANNOTATION,
+    BRANCHING,
+    CHOICES,
+    FORM,
+    HEADER,
+    IDENTIFIER,
+    LABEL,
+    MATRIX,
+    NOTE,
+    QUESTION,
+    RANKING,
+    REDCAP_COLUMNS,
+    REQUIRED,
+    TYPE,
+    VALIDATION,
+    VAR,
+    VMAX,
+    VMIN,
+    Loss,
+    RedcapError,
+    Row,
+    read_rows,
+)
 from oncobank.dictionary.schema import Code, Domain, FieldDef, FieldType, Label, Module, Section
 
-REDCAP_COLUMNS: tuple[str, ...] = (
-    "Variable / Field Name",
-    "Form Name",
-    "Section Header",
-    "Field Type",
-    "Field Label",
-    "Choices, Calculations, OR Slider Labels",
-    "Field Note",
-    "Text Validation Type OR Show Slider Number",
-    "Text Validation Min",
-    "Text Validation Max",
-    "Identifier?",
-    "Branching Logic (Show field only if...)",
-    "Required Field?",
-    "Custom Alignment",
-    "Question Number (surveys only)",
-    "Matrix Group Name",
-    "Matrix Ranking?",
-    "Field Annotation",
-)
-(VAR, FORM, HEADER, TYPE, LABEL, CHOICES, NOTE, VALIDATION, VMIN, VMAX, IDENTIFIER, BRANCHING, REQUIRED,
- ALIGN, QUESTION, MATRIX, RANKING, ANNOTATION) = REDCAP_COLUMNS
+__all__ = ["REDCAP_COLUMNS", "Loss", "RedcapError", "RedcapImport", "export_redcap", "import_redcap",
+           "module_to_yaml", "read_redcap", "safe_codes", "variable_names"]
 
 RECORD_ID = "record_id"
 NAME_MAX = 64  # the dictionary's limit on names; REDCap allows 100
@@ -54,34 +61,34 @@ RADIO_MAX = 4  # enums with at most this many choices become radio buttons, long
 NOTES_OVER = 255  # text longer than this (or unlimited) becomes a multi-line "notes" box
 # REDCap field types that hold no value the dictionary could keep, and why
 SKIPPED_TYPES = {"descriptive": "display text, holds no data", "file": "files are attached as documents"}
-# presentation and logic the dictionary has no place for
-COLUMNS_DROPPED = (BRANCHING, ALIGN, QUESTION, MATRIX, RANKING)
+# A field's type and limit columns, overridden by its `entry` where a plain file differed from export's default
+TYPE_COLUMNS = {"validation": VALIDATION, "type": TYPE, "choices": CHOICES, "min": VMIN, "max": VMAX}
+# Presentation columns kept in a field's `entry` as they are
+SHOWN_COLUMNS = {"header": HEADER, "align": ALIGN, "question": QUESTION, "matrix": MATRIX, "ranking": RANKING}
+# The record-ID row's cells kept in the module's `entry` where they are not the default `record_id` row's
+RECORD_COLUMNS = {"name": VAR, "label": LABEL, "note": NOTE, "identifier": IDENTIFIER, "required": REQUIRED,
+                  "branching": BRANCHING, **TYPE_COLUMNS, **SHOWN_COLUMNS}
+CHECKED_VALIDATIONS = ("integer", "number", "date_ymd", "date_dmy", "date_mdy", "autocomplete")
+DATE_FORMATS = {"date_ymd": "%Y-%m-%d", "date_dmy": "%d-%m-%Y", "date_mdy": "%m-%d-%Y"}
 
-_TAG = re.compile(r"@ONCOBANK-([A-Z]+)=")
-_CHARLIMIT = re.compile(r"@CHARLIMIT\s*=\s*(['\"]?)(\d+)\1")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_]+")
-_JSON = json.JSONDecoder()
-
-
-class RedcapError(ValueError):
-    """A REDCap data dictionary that cannot be read, with the row, column and value at fault."""
-
-    def __init__(self, message: str, row: int | None = None, column: str | None = None, value: Any = None):
-        where = [f"row {row}"] if row is not None else []
-        if column is not None:
-            where.append(f"column {column!r}")
-        if value is not None:
-            where.append(f"value {str(value)[:200]!r}")
-        super().__init__(f"{', '.join(where)}: {message}" if where else message)
-        self.row, self.column, self.value = row, column, value
+_NEGATIVE = re.compile(r"-\d+")  # REDCap takes negative whole numbers as codes (-9, -99: missing-data codes)
+_ACTION_TAG = re.compile(r"@[A-Z][A-Z0-9_-]*")
+_ONTOLOGY = re.compile(r"[A-Z]+:\S+")  # BIOPORTAL:ICD10CM, the look-up a text field's choices column names
 
 
 @dataclass
 class RedcapImport:
-    """An imported module and what REDCap's file held that the module could not keep."""
+    """An imported module, what REDCap's file held that the module could not keep or does not apply, and how
+    the file's shape differed from REDCap's own."""
 
     module: Module
-    losses: list[str] = field(default_factory=list)
+    losses: list[Loss] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def dropped(self) -> list[Loss]:
+        return [loss for loss in self.losses if not loss.kept]
 
 
 # ---------------------------------------------------------------------------------------------- export
@@ -105,12 +112,13 @@ def variable_names(module: Module) -> dict[tuple[str, str], str]:
     """REDCap variable of each (section, field): REDCap needs names unique across forms, the dictionary
     only within a section, so a name used by several sections is prefixed with its section's."""
     counts = Counter(f.name for s in module.sections for f in s.fields)
-    taken = {RECORD_ID, *counts}
+    record = _record_name(module)
+    taken = {record, *counts}
     names: dict[tuple[str, str], str] = {}
     for section in module.sections:
         for f in section.fields:
             name = f.name
-            if counts[name] > 1 or name == RECORD_ID:
+            if counts[name] > 1 or name == record:
                 name = f"{section.name}_{f.name}"
                 n = 1
                 while name in taken or len(name) > NAME_MAX:
@@ -121,11 +129,16 @@ def variable_names(module: Module) -> dict[tuple[str, str], str]:
     return names
 
 
+def _record_name(module: Module) -> str:
+    return module.entry.get("name", RECORD_ID)
+
+
 def _record_row(module: Module, lang: str) -> dict[str, str]:
     row = dict.fromkeys(REDCAP_COLUMNS, "")
     first_form = module.sections[0].name if module.sections else module.module
     row.update({VAR: RECORD_ID, FORM: first_form, TYPE: "text", LABEL: RECORD_LABEL.get(lang)})
-    info = module.model_dump(mode="json", exclude_defaults=True, exclude={"domains", "sections"})
+    row.update({column: module.entry[key] for key, column in RECORD_COLUMNS.items() if key in module.entry})
+    info = module.model_dump(mode="json", exclude_defaults=True, exclude={"domains", "sections", "entry"})
     used = [f.domain for s in module.sections for f in s.fields if f.domain in module.domains]
     unused = {n: d.model_dump(mode="json", exclude_defaults=True)
               for n, d in module.domains.items() if n not in used}
@@ -134,7 +147,7 @@ def _record_row(module: Module, lang: str) -> dict[str, str]:
     natural = [*unused, *dict.fromkeys(used)]  # the order import would rebuild them in
     if natural != list(module.domains):
         info["domain_order"] = list(module.domains)
-    row[ANNOTATION] = _tag("MODULE", info)
+    row[ANNOTATION] = " ".join(t for t in (module.entry.get("tags", ""), _tag("MODULE", info)) if t)
     return row
 
 
@@ -150,53 +163,73 @@ class _Export:
         """The row of one field; its annotation holds what REDCap's plain reading of the row misses."""
         f, lang = section.fields[index], self.lang
         row = dict.fromkeys(REDCAP_COLUMNS, "")
-        row.update({VAR: self.names[section.name, f.name], FORM: section.name,
-                    LABEL: _one_line(f.label.get(lang)), IDENTIFIER: "y" if f.identifying else "",
-                    REQUIRED: "y" if f.required else "",
-                    NOTE: " — ".join(p for p in (f.description, f.unit) if p)})
+        row.update({VAR: self.names[section.name, f.name], FORM: section.name, LABEL: f.label.get(lang),
+                    IDENTIFIER: "y" if f.identifying else "", REQUIRED: "y" if f.required else "",
+                    BRANCHING: f.show_if or "", NOTE: " — ".join(p for p in (f.description, f.unit) if p)})
+        row.update({column: f.entry[key] for key, column in SHOWN_COLUMNS.items() if key in f.entry})
+        above = self._record_header(section, index)
         if index == 0:
-            row[HEADER] = section.label.get(lang)
+            row[HEADER] = "" if above else section.label.get(lang)
         domain = None
         if f.domain is not None:
             domain = self.module.domains.get(f.domain) or self.domains.get(f.domain)
             if domain is None:
                 raise RedcapError(f"section {section.name}, field {f.name}: unknown domain {f.domain!r}")
         row.update(_type_columns(f, domain, lang))
-        tags = [f"@CHARLIMIT={f.max_length}"] if f.type == FieldType.TEXT and f.max_length is not None else []
-        plain = _plain_row(_Row(0, row, {}, f.max_length if tags else None, ""), first=index == 0)
+        tags = [f.entry["tags"]] if f.entry.get("tags") else []
+        if f.type == FieldType.TEXT and f.max_length is not None:
+            tags.append(f"@CHARLIMIT={f.max_length}")
+        leftover = f.entry.get("tags", "")
+        charlimit = f.max_length if f.type == FieldType.TEXT else None
+        plain = _plain_row(Row(0, row, {}, charlimit, leftover), first=index == 0, above=above)
         if index == 0:
             real = section.model_dump(mode="json", exclude={"fields"})
             tags.append(_tag("SECTION", _delta(plain.section.model_dump(mode="json"), real)))
         if domain is not None and f.domain in self.module.domains and f.domain not in self.described:
             self.described.add(f.domain)
             tags.append(_tag("DOMAIN", _domain_delta(f.domain, domain, plain)))
-        tags.append(_tag("FIELD", _delta(plain.field.model_dump(mode="json"), f.model_dump(mode="json"))))
+        delta = _delta(plain.field.model_dump(mode="json"), f.model_dump(mode="json"))
+        delta.pop("entry", None)
+        if plain.field.entry != f.entry:
+            delta["entry"] = f.entry  # whole: a difference of dicts cannot say that a key goes
+        tags.append(_tag("FIELD", delta))
         row[ANNOTATION] = " ".join(t for t in tags if t)
         return row
 
+    def _record_header(self, section: Section, index: int) -> str:
+        """The record-ID row's section header when it already shows this (first) section's label."""
+        header = self.module.entry.get("header", "")
+        first = index == 0 and section is self.module.sections[0]
+        return header if first and header == section.label.get(self.lang) else ""
+
 
 def _type_columns(f: FieldDef, domain: Domain | None, lang: str) -> dict[str, str]:
-    """Field Type, choices and validation columns for one field."""
-    if domain is not None:
-        choices = " | ".join(f"{safe}, {_choice_label(code.label.get(lang))}"
-                             for safe, code in zip(safe_codes(domain), domain.codes, strict=True))
+    """Field Type, choices and validation columns of one field: export's default, then the field's `entry`."""
+    cols = dict.fromkeys(TYPE_COLUMNS.values(), "")
+    low, high = (f.hard_range.min, f.hard_range.max) if f.hard_range else (None, None)
+    if f.calculation is not None:
+        cols.update({TYPE: "calc", CHOICES: f.calculation, VMIN: _number(low), VMAX: _number(high)})
+    elif domain is not None:
+        cols[CHOICES] = " | ".join(f"{safe}, {_choice_label(code.label.get(lang))}"
+                                   for safe, code in zip(safe_codes(domain), domain.codes, strict=True))
         if f.multiple:
-            kind = "checkbox"
+            cols[TYPE] = "checkbox"
         elif f.type == FieldType.ENUM and len(domain.codes) <= RADIO_MAX:
-            kind = "radio"
+            cols[TYPE] = "radio"
         else:
-            kind = "dropdown"
-        return {TYPE: kind, CHOICES: choices}
-    if f.type == FieldType.BOOLEAN:
-        return {TYPE: "yesno"}
-    if f.type in (FieldType.NUMBER, FieldType.INTEGER):
-        low, high = (f.hard_range.min, f.hard_range.max) if f.hard_range else (None, None)
-        return {TYPE: "text", VALIDATION: str(f.type), VMIN: _number(low), VMAX: _number(high)}
-    if f.type == FieldType.DATE:
-        return {TYPE: "text", VALIDATION: "date_ymd", VMIN: f.earliest.isoformat() if f.earliest else "",
-                VMAX: "" if f.future_allowed else "today"}
-    long_text = f.max_length is None or f.max_length > NOTES_OVER
-    return {TYPE: "notes" if long_text else "text"}
+            cols[TYPE] = "dropdown"
+    elif f.type == FieldType.BOOLEAN:
+        cols[TYPE] = "yesno"
+    elif f.type in (FieldType.NUMBER, FieldType.INTEGER):
+        cols.update({TYPE: "text", VALIDATION: str(f.type), VMIN: _number(low), VMAX: _number(high)})
+    elif f.type == FieldType.DATE:
+        cols.update({TYPE: "text", VALIDATION: "date_ymd", VMIN: f.earliest.isoformat() if f.earliest else "",
+                     VMAX: "" if f.future_allowed else "today"})
+    else:
+        long_text = f.max_length is None or f.max_length > NOTES_OVER
+        cols[TYPE] = "notes" if long_text and not f.entry.get("validation") else "text"
+    cols.update({column: f.entry[key] for key, column in TYPE_COLUMNS.items() if key in f.entry})
+    return cols
 
 
 def _domain_delta(name: str, domain: Domain, plain: _Plain) -> dict[str, Any]:
@@ -217,11 +250,12 @@ def _domain_delta(name: str, domain: Domain, plain: _Plain) -> dict[str, Any]:
 
 
 def safe_codes(domain: Domain) -> list[str]:
-    """REDCap choice codes (letters, digits, underscore) for a domain's codes, unique and in order."""
+    """REDCap choice codes (letters, digits, underscore, or a negative whole number) for a domain's codes,
+    unique and in order."""
     out: list[str] = []
     seen: set[str] = set()
     for code in domain.codes:
-        stem = _UNSAFE.sub("_", code.code).strip("_") or "code"
+        stem = code.code if _NEGATIVE.fullmatch(code.code) else _UNSAFE.sub("_", code.code).strip("_") or "code"
         safe, n = stem, 1
         while safe.casefold() in seen:  # checkbox columns fold case, so "a" and "A" would collide
             n += 1
@@ -245,24 +279,12 @@ def _number(value: float | None) -> str:
     return format(Decimal(repr(value)), "f")  # shortest exact decimal, never scientific notation
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
 def _choice_label(text: str) -> str:
-    return _one_line(text).replace("|", "/")  # "|" separates choices; the annotation keeps the original
+    # "|" separates choices and a line break would too; the annotation keeps the original
+    return " ".join(text.split()).replace("|", "/")
 
 
 # ------------------------------------------------------------------------------- the plain reading
-
-
-@dataclass
-class _Row:
-    number: int
-    cells: dict[str, str]
-    tags: dict[str, dict[str, Any]]
-    charlimit: int | None
-    leftover: str  # annotation text that is neither ours nor @CHARLIMIT
 
 
 @dataclass
@@ -273,13 +295,15 @@ class _Plain:
     section: Section
     domain: Domain | None
     choices: list[str]
-    losses: list[str]
+    losses: list[Loss]
 
 
-def _plain_row(row: _Row, first: bool) -> _Plain:
+def _plain_row(row: Row, first: bool, above: str = "") -> _Plain:
+    """The plain reading of one row; `first` for a form's first row, `above` the record-ID row's section header
+    when this row opens the first form without one of its own."""
     cells, n = row.cells, row.number
-    losses: list[str] = []
-    name, kind, validation = cells[VAR], cells[TYPE].strip().lower(), cells[VALIDATION].strip()
+    losses: list[Loss] = []
+    name, kind = cells[VAR], cells[TYPE].strip().lower()
     label = cells[LABEL].strip() or name
     data: dict[str, Any] = {
         "name": name,
@@ -287,6 +311,7 @@ def _plain_row(row: _Row, first: bool) -> _Plain:
         "description": cells[NOTE].strip() or None,
         "identifying": _flag(row, IDENTIFIER),
         "required": _flag(row, REQUIRED),
+        "show_if": cells[BRANCHING].strip() or None,
     }
     choices: list[tuple[str, str]] = []
     if kind in ("dropdown", "radio", "checkbox"):
@@ -297,36 +322,58 @@ def _plain_row(row: _Row, first: bool) -> _Plain:
     elif kind == "notes":
         data.update(type=FieldType.TEXT, max_length=row.charlimit)
     elif kind == "text":
-        data.update(_plain_text(row, validation, losses))
+        data.update(_plain_text(row, losses))
     elif kind == "calc":
-        data["type"] = FieldType.NUMBER
-        losses.append(f"row {n}, {CHOICES}: calculation {cells[CHOICES]!r} dropped; the value is entered")
+        data.update(type=FieldType.NUMBER, calculation=cells[CHOICES].strip(), hard_range=_range(row))
     elif kind == "slider":
         data.update(type=FieldType.INTEGER, hard_range={"min": _float(row, VMIN) or 0.0,
                                                        "max": _float(row, VMAX) or 100.0})
-        losses.append(f"row {n}, {CHOICES}: slider labels {cells[CHOICES]!r} dropped")
     elif kind == "sql":
         data["type"] = FieldType.TEXT
-        losses.append(f"row {n}, {CHOICES}: SQL choice query dropped; the field is free text")
+        losses.append(_kept("sql", "SQL choice query kept; the field is free text", row, CHOICES))
     else:
         raise RedcapError("unknown field type", n, TYPE, cells[TYPE])
-    for column in COLUMNS_DROPPED:
-        if cells[column].strip():
-            losses.append(f"row {n}, {column}: {cells[column].strip()!r} dropped")
-    if cells[HEADER].strip() and not first:
-        losses.append(f"row {n}, {HEADER}: {cells[HEADER].strip()!r} dropped (only a form's first is kept)")
-    if row.leftover:
-        losses.append(f"row {n}, {ANNOTATION}: {row.leftover!r} dropped")
+    if data["show_if"]:
+        losses.append(_kept("branching", f"branching logic {data['show_if']!r} kept; forms do not apply it yet",
+                            row, BRANCHING))
+    if data.get("calculation"):
+        losses.append(_kept("calculation", f"calculation {data['calculation']!r} kept; the value is entered, "
+                            "not computed", row, CHOICES))
+    tags = _ACTION_TAG.findall(row.leftover)
+    if tags:
+        losses.append(_kept("action_tag", f"action tag(s) {' '.join(tags)} kept; not applied", row, ANNOTATION))
     plain_field = _validated(FieldDef, data, row, VAR, name)
     domain = None
     if choices:
         domain = Domain(label=plain_field.label,
                         codes=[Code(code=c, label=Label(ru=t, en=t)) for c, t in choices])
-    header = cells[HEADER].strip() if first else ""
+    plain_field = plain_field.model_copy(update={"entry": _entry(row, plain_field, domain, first)})
+    header = (cells[HEADER].strip() or above) if first else ""
     section_label = header or _humanise(cells[FORM])
     section = _validated(Section, {"name": cells[FORM], "label": {"ru": section_label, "en": section_label},
                                    "fields": [plain_field]}, row, FORM, cells[FORM])
     return _Plain(plain_field, section, domain, [c for c, _ in choices], losses)
+
+
+def _entry(row: Row, plain: FieldDef, domain: Domain | None, first: bool) -> dict[str, str]:
+    """The row's presentation where export's default would write it otherwise, column by column."""
+    entry: dict[str, str] = {}
+    for key, column in TYPE_COLUMNS.items():
+        if key == "choices" and domain is not None:
+            continue  # the choices are the domain
+        found = row.cells[column].strip()
+        if found != _type_columns(plain.model_copy(update={"entry": entry}), domain, "en")[column]:
+            entry[key] = found
+    for key, column in SHOWN_COLUMNS.items():
+        if row.cells[column].strip() and not (key == "header" and first):
+            entry[key] = row.cells[column].strip()
+    if row.leftover:
+        entry["tags"] = row.leftover
+    return entry
+
+
+def _kept(kind: str, text: str, row: Row, column: str) -> Loss:
+    return Loss(kind, text, row.number, column, row.cells[VAR], kept=True)
 
 
 def _choices_name(variable: str) -> str:
@@ -334,30 +381,37 @@ def _choices_name(variable: str) -> str:
     return variable[: NAME_MAX - len(suffix)] + suffix
 
 
-def _plain_text(row: _Row, validation: str, losses: list[str]) -> dict[str, Any]:
+def _plain_text(row: Row, losses: list[Loss]) -> dict[str, Any]:
     """Type and limits of a REDCap text box, from its validation type."""
-    n = row.number
+    validation = row.cells[VALIDATION].strip()
     if validation == "integer" or validation.startswith("number"):
-        if validation not in ("integer", "number"):
-            losses.append(f"row {n}, {VALIDATION}: {validation!r} read as a plain number")
-        low, high = _float(row, VMIN), _float(row, VMAX)
-        hard = {"min": low, "max": high} if low is not None or high is not None else None
         kind = FieldType.INTEGER if validation == "integer" else FieldType.NUMBER
-        return {"type": kind, "hard_range": hard}
-    if validation in ("date_ymd", "date_dmy", "date_mdy"):
+        return {"type": kind, "hard_range": _range(row)}
+    if validation in DATE_FORMATS:
         low, high = row.cells[VMIN].strip(), row.cells[VMAX].strip()
-        earliest = _iso_date(low)
+        earliest = _date(low, validation)
         if low and earliest is None:
-            losses.append(f"row {n}, {VMIN}: {low!r} dropped (not a Y-M-D date)")
+            losses.append(_kept("date_limit", f"earliest date {low!r} kept; not checked", row, VMIN))
         if high not in ("", "today"):
-            losses.append(f"row {n}, {VMAX}: {high!r} read as 'no dates after today'")
+            losses.append(_kept("date_limit", f"latest date {high!r} kept; checked as 'no dates after today'",
+                                row, VMAX))
         return {"type": FieldType.DATE, "earliest": earliest, "future_allowed": not high}
-    if validation:
-        losses.append(f"row {n}, {VALIDATION}: {validation!r} dropped; the field is free text")
+    choices = row.cells[CHOICES].strip()
+    if _ONTOLOGY.fullmatch(choices):
+        losses.append(_kept("ontology", f"ontology look-up {choices!r} kept; values are free text, not looked up",
+                            row, CHOICES))
+    if validation and validation not in CHECKED_VALIDATIONS:
+        losses.append(_kept("validation", f"validation {validation!r} kept; the value is stored as text, "
+                            "not checked", row, VALIDATION))
     return {"type": FieldType.TEXT, "max_length": row.charlimit}
 
 
-def _parse_choices(row: _Row) -> list[tuple[str, str]]:
+def _range(row: Row) -> dict[str, float | None] | None:
+    low, high = _float(row, VMIN), _float(row, VMAX)
+    return {"min": low, "max": high} if low is not None or high is not None else None
+
+
+def _parse_choices(row: Row) -> list[tuple[str, str]]:
     text = row.cells[CHOICES]
     choices: list[tuple[str, str]] = []
     for part in text.split("|"):
@@ -375,16 +429,16 @@ def _parse_choices(row: _Row) -> list[tuple[str, str]]:
     return choices
 
 
-def _flag(row: _Row, column: str) -> bool:
+def _flag(row: Row, column: str) -> bool:
     value = row.cells[column].strip().lower()
-    if value in ("", "n", "no"):
+    if value in ("", "n", "no", "0"):
         return False
-    if value in ("y", "yes"):
+    if value in ("y", "yes", "1"):
         return True
     raise RedcapError("expected 'y' or nothing", row.number, column, row.cells[column])
 
 
-def _float(row: _Row, column: str) -> float | None:
+def _float(row: Row, column: str) -> float | None:
     text = row.cells[column].strip()
     if not text:
         return None
@@ -394,11 +448,14 @@ def _float(row: _Row, column: str) -> float | None:
         raise RedcapError("not a number", row.number, column, text) from None
 
 
-def _iso_date(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
+def _date(text: str, validation: str) -> date | None:
+    """A date limit as written: REDCap files carry Y-M-D, some the validation's own order."""
+    for pattern in dict.fromkeys(("%Y-%m-%d", DATE_FORMATS[validation])):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _humanise(name: str) -> str:
@@ -406,7 +463,7 @@ def _humanise(name: str) -> str:
     return words[:1].upper() + words[1:] if words else name
 
 
-def _validated(model: Any, data: dict[str, Any], row: _Row, column: str, value: Any) -> Any:
+def _validated(model: Any, data: dict[str, Any], row: Row, column: str, value: Any) -> Any:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -426,8 +483,10 @@ def import_redcap(csv_text: str, module_name: str | None = None, label: Label | 
 
 def read_redcap(csv_text: str, module_name: str | None = None, label: Label | None = None,
                 extends: list[str] | None = None) -> RedcapImport:
-    """Like `import_redcap`, plus the list of what the file held that the module cannot keep."""
-    rows = _read_rows(csv_text)
+    """Like `import_redcap`, plus the list of what the file held that the module cannot keep or does not apply,
+    and warnings about the file's shape."""
+    warnings: list[str] = []
+    rows = read_rows(csv_text, warnings)
     record, body = rows[0], rows[1:]
     info = record.tags.get("MODULE", {})
     for key, kind in (("domains", dict), ("domain_order", list), ("extends", list)):
@@ -440,16 +499,18 @@ def read_redcap(csv_text: str, module_name: str | None = None, label: Label | No
         raise RedcapError("no module name given and none recorded in the file", record.number, ANNOTATION)
     parents = list(extends if extends is not None else info.get("extends", []))
     inherited = _inherited_domains(parents)
-    losses: list[str] = []
+    losses: list[Loss] = []
     if "MODULE" not in record.tags:
-        losses += ["labels: REDCap has one language; each label was copied to Russian and English",
-                   "sections: repeating instruments are a project setting, not in the data dictionary; "
-                   "all sections were imported as not repeating"]
+        losses += [Loss("language", "labels: REDCap has one language; each label was copied to Russian and English"),
+                   Loss("repeating", "sections: repeating instruments are a project setting, not in the data "
+                        "dictionary; all sections were imported as not repeating")]
     body = _skip_valueless(body, losses)
-    plains = [_plain_row(r, first=i == 0 or r.cells[FORM] != body[i - 1].cells[FORM])
+    above = record.cells[HEADER].strip()
+    plains = [_plain_row(r, first=i == 0 or r.cells[FORM] != body[i - 1].cells[FORM],
+                         above=above if i == 0 and r.cells[FORM] == record.cells[FORM] else "")
               for i, r in enumerate(body)]
     own = _tagged_domains(record, info, body, plains)
-    forms: dict[str, list[tuple[_Row, _Plain]]] = {}
+    forms: dict[str, list[tuple[Row, _Plain]]] = {}
     for r, plain in zip(body, plains, strict=True):
         losses += plain.losses
         if r.cells[FORM] in forms and r.cells[FORM] != next(reversed(forms)):
@@ -467,90 +528,45 @@ def read_redcap(csv_text: str, module_name: str | None = None, label: Label | No
     domains = {n: own[n] for n in [*order, *own] if n in own}
     module_label = label.model_dump() if label is not None else info.get("label")
     data = {**info, "module": name, "label": module_label or {"ru": _humanise(name), "en": _humanise(name)},
-            "version": info.get("version", 1), "extends": parents, "domains": domains, "sections": sections}
+            "version": info.get("version", 1), "extends": parents, "domains": domains, "sections": sections,
+            "entry": _record_entry(record)}
     data.pop("domain_order", None)
-    return RedcapImport(_validated(Module, data, record, ANNOTATION, name), losses)
+    losses.sort(key=lambda loss: loss.row or 0)  # the file's own first, then row by row
+    return RedcapImport(_validated(Module, data, record, ANNOTATION, name), losses, warnings)
 
 
-def _skip_valueless(body: list[_Row], losses: list[str]) -> list[_Row]:
+def _record_entry(record: Row) -> dict[str, str]:
+    """What the record-ID row holds beyond the default `record_id` row export writes."""
+    default = dict.fromkeys(REDCAP_COLUMNS, "")
+    default.update({VAR: RECORD_ID, TYPE: "text"})
+    entry = {key: record.cells[column].strip() for key, column in RECORD_COLUMNS.items()
+             if record.cells[column].strip() != default[column]}
+    if entry.get("label") in (RECORD_LABEL.ru, RECORD_LABEL.en):
+        del entry["label"]
+    if record.leftover:
+        entry["tags"] = record.leftover
+    return entry
+
+
+def _skip_valueless(body: list[Row], losses: list[Loss]) -> list[Row]:
+    """The rows that hold a value; a dropped row's section header moves to the next row of its form without one."""
     kept = []
-    for r in body:
+    for i, r in enumerate(body):
         kind = r.cells[TYPE].strip().lower()
         if kind in SKIPPED_TYPES:
             header = r.cells[HEADER].strip()
-            also = f", with its section header {header!r}" if header else ""
-            losses.append(f"row {r.number}, {TYPE}: {kind} field {r.cells[VAR]!r}{also} dropped "
-                          f"({SKIPPED_TYPES[kind]})")
+            after = body[i + 1] if i + 1 < len(body) and body[i + 1].cells[FORM] == r.cells[FORM] else None
+            if header and after is not None and not after.cells[HEADER].strip():
+                after.cells[HEADER] = header
+                also = f"; its section header {header!r} moved to {after.cells[VAR]!r}"
+            else:
+                also = f"; its section header {header!r} went with it" if header else ""
+            shown = "signature" if r.cells[VALIDATION].strip().lower() == "signature" else kind
+            losses.append(Loss("no_value", f"{shown} field {r.cells[VAR]!r} dropped ({SKIPPED_TYPES[kind]}){also}",
+                               r.number, TYPE, r.cells[VAR]))
         else:
             kept.append(r)
     return kept
-
-
-def _read_rows(csv_text: str) -> list[_Row]:
-    reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff")))
-    try:
-        records = list(reader)
-    except csv.Error as exc:
-        raise RedcapError(f"not a readable CSV: {exc}") from None
-    if not records:
-        raise RedcapError("the file is empty", 1)
-    header = [c.strip() for c in records[0]]
-    for i, expected in enumerate(REDCAP_COLUMNS):
-        found = header[i] if i < len(header) else None
-        if found != expected:
-            raise RedcapError(f"header column {i + 1} should be {expected!r}", 1, expected, found)
-    if len(header) > len(REDCAP_COLUMNS):
-        raise RedcapError("the header has extra columns", 1, f"column {len(REDCAP_COLUMNS) + 1}",
-                          header[len(REDCAP_COLUMNS)])
-    rows: list[_Row] = []
-    seen: dict[str, int] = {}
-    for number, cells in enumerate(records[1:], start=2):
-        if not any(c.strip() for c in cells):
-            continue  # spreadsheets leave empty lines at the end
-        if len(cells) != len(REDCAP_COLUMNS):
-            raise RedcapError(f"has {len(cells)} cells, expected {len(REDCAP_COLUMNS)}", number)
-        row = dict(zip(REDCAP_COLUMNS, cells, strict=True))
-        var = row[VAR].strip()
-        if var in seen:
-            raise RedcapError(f"variable already defined in row {seen[var]}", number, VAR, var)
-        seen[var] = number
-        row[VAR], row[FORM] = var, row[FORM].strip()
-        tags, leftover = _parse_tags(row[ANNOTATION], number)
-        rows.append(_Row(number, row, tags, _charlimit(leftover), _CHARLIMIT.sub("", leftover).strip()))
-    if not rows:
-        raise RedcapError("no fields: the first row must be the record id", 2)
-    record_tags_ok = set(rows[0].tags) <= {"MODULE"}
-    misplaced = [r for r in rows[1:] if "MODULE" in r.tags] if record_tags_ok else rows[:1]
-    if misplaced:
-        raise RedcapError("@ONCOBANK-MODULE goes on the record id row only, and that row takes no other tag",
-                          misplaced[0].number, ANNOTATION, misplaced[0].cells[ANNOTATION])
-    return rows
-
-
-def _parse_tags(text: str, number: int) -> tuple[dict[str, dict[str, Any]], str]:
-    tags: dict[str, dict[str, Any]] = {}
-    leftover, pos = [], 0
-    while (match := _TAG.search(text, pos)) is not None:
-        kind = match.group(1)
-        if kind not in ("MODULE", "SECTION", "FIELD", "DOMAIN") or kind in tags:
-            raise RedcapError(f"unknown or repeated tag @ONCOBANK-{kind}", number, ANNOTATION, text)
-        try:
-            value, end = _JSON.raw_decode(text, match.end())
-        except json.JSONDecodeError as exc:
-            message = f"@ONCOBANK-{kind} is not valid JSON: {exc.msg}"
-            raise RedcapError(message, number, ANNOTATION, text) from None
-        if not isinstance(value, dict):
-            raise RedcapError(f"@ONCOBANK-{kind} must be a JSON object", number, ANNOTATION, text)
-        tags[kind] = value
-        leftover.append(text[pos:match.start()])
-        pos = end
-    leftover.append(text[pos:])
-    return tags, " ".join(" ".join(leftover).split())
-
-
-def _charlimit(text: str) -> int | None:
-    match = _CHARLIMIT.search(text)
-    return int(match.group(2)) if match else None
 
 
 def _inherited_domains(parents: Iterable[str]) -> dict[str, Domain]:
@@ -563,7 +579,7 @@ def _inherited_domains(parents: Iterable[str]) -> dict[str, Domain]:
     return domains
 
 
-def _tagged_domains(record: _Row, info: dict[str, Any], body: list[_Row],
+def _tagged_domains(record: Row, info: dict[str, Any], body: list[Row],
                     plains: list[_Plain]) -> dict[str, Domain]:
     """The module's own domains written by export: unused ones on the record row, the rest on first use."""
     own: dict[str, Domain] = {}
@@ -592,9 +608,12 @@ def _tagged_domains(record: _Row, info: dict[str, Any], body: list[_Row],
     return own
 
 
-def _resolve_field(r: _Row, plain: _Plain, own: dict[str, Domain], inherited: dict[str, Domain]) -> FieldDef:
+def _resolve_field(r: Row, plain: _Plain, own: dict[str, Domain], inherited: dict[str, Domain]) -> FieldDef:
     """The field of a row, its domain found among the module's own or the inherited ones."""
-    data = _merge(plain.field.model_dump(mode="json"), r.tags.get("FIELD", {}))
+    tag = r.tags.get("FIELD", {})
+    data = _merge(plain.field.model_dump(mode="json"), tag)
+    if "entry" in tag:
+        data["entry"] = tag["entry"]
     f: FieldDef = _validated(FieldDef, data, r, ANNOTATION, r.cells[VAR])
     if f.domain is None:
         return f
@@ -631,82 +650,3 @@ def _merge(base: dict[str, Any], delta: dict[str, Any]) -> dict[str, Any]:
         old = out.get(key)
         out[key] = _merge(old, value) if isinstance(old, dict) and isinstance(value, dict) else value
     return out
-
-
-# ------------------------------------------------------------------------------------------------ YAML
-
-
-class _Flow(dict):
-    """A mapping written on one line, like `label: {ru: ..., en: ...}`."""
-
-
-class _FlowList(list):
-    """A list written on one line, like `aliases: [a, b]`."""
-
-
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)  # indent lists under their key, as the built-in modules do
-
-
-_Dumper.add_representer(_Flow, lambda d, v: d.represent_mapping("tag:yaml.org,2002:map", v, flow_style=True))
-_Dumper.add_representer(_FlowList,
-                        lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True))
-
-
-def module_to_yaml(module: Module) -> str:
-    """A module as YAML laid out like the built-in modules, without defaults or empty values."""
-    data = module.model_dump(exclude_defaults=True)
-    data["label"] = _Flow(data["label"])
-    if "extends" in data:
-        data["extends"] = _FlowList(data["extends"])
-    if module.domains:
-        data["domains"] = {n: _yaml_domain(d) for n, d in module.domains.items()}
-    if module.sections:
-        data["sections"] = [_yaml_section(s) for s in module.sections]
-    text = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=4096)
-    # blank lines before each block of the file and between sections, for people reading it
-    lines: list[str] = []
-    for line in text.splitlines():
-        block = re.match(r"[a-z_]+:$", line) is not None
-        section = line.startswith("  - name:") and lines[-1] != "sections:"
-        if lines and (block or section):
-            lines.append("")
-        lines.append(line)
-    return "\n".join(lines) + "\n"
-
-
-def _yaml_domain(domain: Domain) -> dict[str, Any]:
-    codes = []
-    for code in domain.codes:
-        entry = code.model_dump(exclude_defaults=True)
-        entry["label"] = _Flow(entry["label"])
-        if "aliases" in entry:
-            entry["aliases"] = _FlowList(entry["aliases"])
-        codes.append(_Flow(entry))
-    return {"label": _Flow(domain.label.model_dump()), "codes": codes}
-
-
-def _yaml_section(section: Section) -> dict[str, Any]:
-    data = section.model_dump(exclude_defaults=True, exclude={"fields"})
-    data = {"name": data.pop("name"), "label": _Flow(data.pop("label")),
-            "repeating": section.repeating, "dated": section.dated, **data}
-    data["fields"] = [_yaml_field(f) for f in section.fields]
-    return data
-
-
-def _yaml_field(f: FieldDef) -> dict[str, Any]:
-    data = f.model_dump(exclude_defaults=True)  # python mode keeps dates unquoted in YAML
-    data["type"] = str(f.type)
-    data["label"] = _Flow(data["label"])
-    for key in ("hard_range", "soft_range"):
-        if key in data:
-            data[key] = _Flow({k: _plain_number(v) for k, v in data[key].items() if v is not None})
-    for key in ("units", "aliases"):
-        if key in data:
-            data[key] = _FlowList(data[key])
-    return data
-
-
-def _plain_number(value: float) -> float | int:
-    return int(value) if float(value).is_integer() else value
