@@ -61,6 +61,8 @@ def demo(
 
 def run_demo(console: Console, home: Path, *, patients: int, seed: int, user: str) -> Path:
     """Generate, load and summarise a synthetic thyroid registry under `home`; returns the store file."""
+    from oncobank.cli.publish import show
+    from oncobank.deid.publish import publish
     from oncobank.dictionary import load_module
     from oncobank.reports.terminal import load_table, progress
     from oncobank.store.clinical import ClinicalStore
@@ -73,26 +75,35 @@ def run_demo(console: Console, home: Path, *, patients: int, seed: int, user: st
     hospital = home / "hospital"
     db_file = home / "oncobank.sqlite"
     console.rule("OncoBank demo")
-    console.print(f"1/3 Generating a synthetic hospital of {patients} patients (seed {seed}) …")
+    console.print(f"1/4 Generating a synthetic hospital of {patients} patients (seed {seed}) …")
     generate(patients, seed, hospital, progress=console.is_terminal)
     mapping = hospital / "mapping.yaml"
     # The mapping that fits these exports, beside them, so that the ingest command below runs as printed.
     mapping.write_bytes((resources.files("oncobank.diseases.thyroid") / "mappings" / MAPPING).read_bytes())
-    console.print("2/3 Creating the clinical store …")
+    console.print("2/4 Creating the clinical store …")
     engine = connect(f"sqlite:///{db_file}")
     upgrade(engine)
     store = ClinicalStore(engine, load_module("thyroid"))
     store.ensure_user(user)
-    console.print("3/3 Loading the registry JSON …")
+    console.print("3/4 Loading the registry JSON …")
     with progress(console) as bar:
         task = bar.add_task("Loading patients", total=patients)
         report = load_registry(store, hospital, user=user, on_patient=lambda n: bar.advance(task, n))
     console.print(load_table(report))
     console.print(_section_counts(store))
+    analysis = home / "analysis.duckdb"
+    console.print("4/4 Publishing the de-identified analysis store …")
+    with progress(console) as bar:
+        task = bar.add_task("Publishing patients", total=None)
+        published = publish(store, str(analysis), user=user,
+                            on_plan=lambda plan: bar.update(task, total=len(plan.patients)),
+                            on_batch=lambda n: bar.advance(task, n))
+    show(console, published, "en")
     engine.dispose()
     console.rule("Where things are")
     for what, where in (
         ("Clinical store (SQLite)", db_file),
+        ("Analysis store, de-identified (DuckDB)", analysis),
         ("Attachments", store.attachments),
         ("Registry JSON (loaded above)", hospital / "registry"),
         ("Hospital exports (EMR, LIS, HL7, PACS, reports, PDFs)", hospital / "exports"),

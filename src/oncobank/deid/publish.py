@@ -36,6 +36,8 @@ from oncobank.diseases.published import DerivedTable, derived_hook
 from oncobank.engine.delta import PublishDelta, TableDelta
 
 BATCH = 2000  # patients read and de-identified at a time
+# Why a publish is full or incremental (the codes in publish_log.reason and the JSON result).
+REASONS = ("asked", "first", "secret", "policy", "tables", "late_commits", "changes", "no_changes")
 
 
 @dataclass
@@ -75,8 +77,8 @@ class PublishResult:
 class Publisher:
     """One publish run over a clinical store's engine, under a policy and the store's secret."""
 
-    def __init__(self, engine: Engine, policy: Policy, secret: bytes | None = None):
-        self.engine, self.policy = engine, policy
+    def __init__(self, engine: Engine, policy: Policy, secret: bytes | None = None, modules: Sequence[str] = ()):
+        self.engine, self.policy, self.modules = engine, policy, tuple(modules)  # modules published even if empty
         self.keys = Keys(secret if secret is not None else publish_secret(engine.url))
 
     # --- what to do --------------------------------------------------------------------------------------------
@@ -84,7 +86,7 @@ class Publisher:
     def plan(self, previous: LastPublish | None, *, full: bool = False) -> Plan:
         with self.engine.connect() as connection:
             mark = source.watermark(connection)
-            modules = source.modules(connection, mark)
+            modules = sorted({*source.modules(connection, mark), *self.modules})
             specs = self.specs(modules)
             schema = digest(specs)
             reason = self._rebuild_reason(connection, previous, schema, full)
@@ -92,22 +94,22 @@ class Publisher:
                 return Plan(True, reason, source.patient_ids(connection, mark), mark, specs, schema, previous)
             assert previous is not None
             patients = sorted(source.changed_patients(connection, previous.watermark, mark))
-        reason = "changes since the last publish" if patients else "no changes"
+        reason = "changes" if patients else "no_changes"
         return Plan(False, reason, patients, mark, specs, schema, previous)
 
     def _rebuild_reason(self, connection: Connection, previous: LastPublish | None, schema: str, full: bool) -> str:
         if full:
-            return "asked for (--full)"
+            return "asked"
         if previous is None:
-            return "first publish"
+            return "first"
         if previous.secret != self.keys.fingerprint():
-            return "the publish secret changed"
+            return "secret"
         if previous.policy != self.policy.digest:
-            return "the policy changed"
+            return "policy"
         if previous.schema != schema:
-            return "the tables changed (dictionary or derived facts)"
+            return "tables"
         if source.late_commits(connection, previous.watermark):
-            return "rows committed late below the last watermark"
+            return "late_commits"
         return ""
 
     def specs(self, modules: Sequence[str]) -> list[TableSpec]:
@@ -187,32 +189,43 @@ def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
 
 
 def publish(store: Any, target: str | None = None, policy: Policy | None = None, *, full: bool = False,
-            user: str = "system", on_plan: Callable[[Plan], None] | None = None,
+            user: str | None = None, on_plan: Callable[[Plan], None] | None = None,
             on_batch: Callable[[int], None] | None = None) -> PublishResult:
     """Publish the clinical store `store` into the analysis store at `target` (None: the default DuckDB file).
 
-    One audit event records the run (action "publish", counts only), whether the analysis store took it or not.
+    One audit event records the run (action "publish", counts only), whatever its outcome, as the store's acting
+    user (else `user`, else no one named).
     """
     from oncobank.engine.sinks import open_sink
-    from oncobank.store import audit
 
     sink = open_sink(target)
-    last = None if sink.snapshot is None else sink.last_log("number")
-    publisher = Publisher(store.engine, policy or Policy())
-    plan = publisher.plan(None if last is None else LastPublish.from_row(last), full=full)
-    if on_plan:
-        on_plan(plan)
-    if not plan.patients and not plan.full:
-        return PublishResult(None, False, plan.reason, 0, 0, target=sink.target.describe())
-    delta, result = publisher.build(plan, on_batch)
-    result.target = sink.target.describe()
+    publisher = Publisher(store.engine, policy or Policy(), modules=[store.dictionary.name])
+    result = PublishResult(None, full, "not started", 0, 0, target=sink.target.describe())
     outcome = "failed"
     try:
+        last = None if sink.snapshot is None else sink.last_log("number")
+        plan = publisher.plan(None if last is None else LastPublish.from_row(last), full=full)
+        if on_plan:
+            on_plan(plan)
+        if not plan.patients and not plan.full:
+            result.reason, outcome = plan.reason, "nothing to publish"
+            return result
+        delta, built = publisher.build(plan, on_batch)
+        built.target = result.target
         sink.apply(delta)
-        outcome = "applied"
+        result, outcome = built, "applied"
+        return result
     finally:
-        with store.session() as s:
-            audit.record(s, "publish", store.user_id(s, user), number=result.number, full=result.full,
-                         patients=result.patients_changed, rows=result.rows, outcome=outcome,
-                         policy=publisher.policy.digest)
-    return result
+        _audit(store, user, result, outcome, publisher.policy.digest)
+
+
+def _audit(store: Any, user: str | None, result: PublishResult, outcome: str, policy: str) -> None:
+    """The run's one audit event: what was published, in counts (no patient is named)."""
+    from oncobank.store import audit
+
+    actor = getattr(store, "actor", None)
+    with store.session() as s:
+        uid = actor.id if actor is not None else (None if user is None else store.user_id(s, user))
+        audit.record(s, "publish", uid, number=result.number, full=result.full,
+                     patients=result.patients_changed, retracted=result.entries_retracted, rows=result.rows,
+                     outcome=outcome, policy=policy)
