@@ -21,14 +21,15 @@ KEYS = "_oncobank_keys"
 META_DDL = f"CREATE TABLE IF NOT EXISTS {META_TABLE} (id VARCHAR, created_at TIMESTAMPTZ, full_publish BOOLEAN)"
 
 
-def open_file(target: Target, *, wait: float) -> duckdb.DuckDBPyConnection:
-    """A read-write connection to the store's file, waiting up to `wait` seconds for readers in other processes."""
+def open_file(target: Target, *, wait: float, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the store's file (read-write unless `read_only`), waiting up to `wait` seconds while another
+    process holds it."""
     assert target.path is not None
     private_folder(target.path.parent)
     deadline = time.monotonic() + wait
     while True:
         try:
-            con = duckdb.connect(str(target.path))
+            con = duckdb.connect(str(target.path), read_only=read_only)
             break
         except duckdb.ConnectionException:
             raise EngineError(f"analysis store {target.path} is open for reading in this process: "
@@ -40,7 +41,8 @@ def open_file(target: Target, *, wait: float) -> duckdb.DuckDBPyConnection:
                 raise EngineError(f"analysis store {target.path} is open in another process: close its readers "
                                   "and publish again") from None
             time.sleep(0.2)
-    con.execute("SET TimeZone = 'UTC'")
+    if not read_only:
+        con.execute("SET TimeZone = 'UTC'")
     return con
 
 
@@ -56,7 +58,7 @@ class DuckDBSink(Sink):
         assert self.target.path is not None
         if not self.target.path.exists():
             return None
-        con = open_file(self.target, wait=self.wait)
+        con = open_file(self.target, wait=self.wait, read_only=True)  # beside this process's readers
         try:
             return _current(con)
         finally:

@@ -1,0 +1,21 @@
+"""The analysis store on DuckDB and PostgreSQL: types round-trip, publishes replace, append and drop, refusals."""
+
+from __future__ import annotations
+
+from . import checks
+
+
+def test_every_type_round_trips(url: str) -> None:
+    checks.check_round_trip(url)
+
+
+def test_full_then_patients_then_append(url: str) -> None:
+    checks.check_full_replace_append(url, "postgresql" if url.startswith("postgresql") else "duckdb")
+
+
+def test_drop_and_full_publish(url: str) -> None:
+    checks.check_drop_and_full(url)
+
+
+def test_refused_deltas_change_nothing(url: str) -> None:
+    checks.check_refusals_leave_store(url)
