@@ -15,7 +15,8 @@ from oncobank.ingest.tables import csv_rows, xlsx_rows
 
 
 def source_files(source: Source, root: Path) -> list[Path]:
-    """The files a source names, globs expanded, in a stable order; a pattern matching nothing is an error.
+    """The files a source names, globs expanded (`**` any number of folders deep), in a stable order; a pattern
+    matching nothing is an error.
 
     Every file must be a regular file inside `root` once symbolic links are resolved: a mapping cannot make the
     ingest read (and quarantine the lines of) a file elsewhere.
@@ -23,7 +24,7 @@ def source_files(source: Source, root: Path) -> list[Path]:
     inside = root.resolve()
     found: list[Path] = []
     for pattern in source.files:
-        matches = sorted(glob.glob(pattern, root_dir=root))
+        matches = sorted(glob.glob(pattern, root_dir=root, recursive=True))  # `**` reaches any depth
         if not matches:
             raise AdapterError(f"source {source.name}: no file matches {pattern!r}")
         for match in matches:
