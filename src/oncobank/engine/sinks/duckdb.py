@@ -81,6 +81,9 @@ class DuckDBSink(Sink):
                     _write(con, change, exists=change.name in existing)
                 con.execute(f"INSERT INTO {META_TABLE} VALUES (?, now(), ?)", [new_id(previous), delta.full])
                 con.commit()
+            except duckdb.Error as exc:
+                con.rollback()
+                raise EngineError(f"analysis store {self.target.path}: {exc}; nothing was written") from None
             except BaseException:
                 con.rollback()
                 raise

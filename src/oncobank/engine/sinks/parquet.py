@@ -64,7 +64,7 @@ class ParquetSink(Sink):
 
 
 def _link(source: Path, target: Path, entry: dict[str, Any]) -> dict[str, Any]:
-    target.mkdir()
+    target.mkdir(exist_ok=True)
     for name in entry["files"]:
         try:
             os.link(source / name, target / name)

@@ -43,22 +43,36 @@ class PostgresSink(Sink):
 
     def apply(self, delta: PublishDelta) -> None:
         changes = checked(delta)
+        step = ["connecting"]  # what the transaction was doing, for the message if the server refuses it
+        try:
+            with self._connect() as conn, conn.transaction(), conn.cursor() as cur:
+                self._apply(cur, conn, delta, changes, step)
+        except psycopg.Error as exc:  # the server's own words, without the row it quotes in its context
+            reason = exc.diag.message_primary or exc.__class__.__name__
+            raise EngineError(f"analysis store {self.target.describe()}, {step[0]}: {reason}; "
+                              "nothing was written") from None
+
+    def _apply(self, cur: psycopg.Cursor, conn: psycopg.Connection, delta: PublishDelta, changes: list[Change],
+               step: list[str]) -> None:
         schema = quote(self.schema)
-        with self._connect() as conn, conn.transaction(), conn.cursor() as cur:
-            # One publish at a time per schema: a second waits here instead of interleaving its tables.
-            cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"oncobank-analysis:{self.schema}",))
-            cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-            cur.execute(f"CREATE TABLE IF NOT EXISTS {schema}.{META_TABLE} "
-                        "(id text, created_at timestamptz, full_publish boolean)")
-            previous = _current(conn, self.schema)
-            existing = _tables(cur, self.schema)
-            written = {c.name for c in changes}
-            gone = set(delta.drop) | (existing - written if delta.full else set())
-            for name in sorted(gone & existing):
-                cur.execute(f"DROP TABLE {schema}.{quote(name)}")
-            for change in changes:
-                self._write(cur, change, exists=change.name in existing)
-            cur.execute(f"INSERT INTO {schema}.{META_TABLE} VALUES (%s, now(), %s)", (new_id(previous), delta.full))
+        step[0] = "schema"
+        # One publish at a time per schema: a second waits here instead of interleaving its tables.
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"oncobank-analysis:{self.schema}",))
+        cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {schema}.{META_TABLE} "
+                    "(id text, created_at timestamptz, full_publish boolean)")
+        previous = _current(conn, self.schema)
+        existing = _tables(cur, self.schema)
+        written = {c.name for c in changes}
+        gone = set(delta.drop) | (existing - written if delta.full else set())
+        for name in sorted(gone & existing):
+            step[0] = f"dropping table {name}"
+            cur.execute(f"DROP TABLE {schema}.{quote(name)}")
+        for change in changes:
+            step[0] = f"table {change.name}"
+            self._write(cur, change, exists=change.name in existing)
+        step[0] = "snapshot"
+        cur.execute(f"INSERT INTO {schema}.{META_TABLE} VALUES (%s, now(), %s)", (new_id(previous), delta.full))
 
     def _write(self, cur: psycopg.Cursor, change: Change, *, exists: bool) -> None:
         table = f"{quote(self.schema)}.{quote(change.name)}"
