@@ -71,7 +71,9 @@ def test_pydicom_warnings_go_into_the_row_not_the_terminal(tmp_path: Path) -> No
     path = tmp_path / "a.dcm"
     _with_preamble(path, _dataset("W1", Modality="CT", SeriesNumber="77"))
     raw = path.read_bytes()
-    path.write_bytes(raw.replace(b"77", b"7x", 1))  # an IS (integer string) value that is not one
+    element = b"\x20\x00\x11\x00IS\x02\x00"  # (0020,0011) Series Number, VR IS, 2 bytes, explicit little endian
+    assert raw.count(element + b"77") == 1
+    path.write_bytes(raw.replace(element + b"77", element + b"7x"))  # an integer string that is not one
     with warnings.catch_warnings(record=True) as leaked:
         warnings.simplefilter("always")
         [row] = read_rows(PACS, path, tmp_path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
@@ -61,6 +62,7 @@ def _hl7_message(segments: list[str], name: str, number: int, per_patient: bool 
     separator = segments[0][3]
     components = segments[0][4] if len(segments[0]) > 4 else "^"
     repetition = segments[0][5] if len(segments[0]) > 5 else "~"
+    sub = segments[0][7] if len(segments[0]) > 7 and segments[0][7] != separator else "&"
     context: dict[str, str] = {}
     count = 0
     for segment in segments:
@@ -68,8 +70,10 @@ def _hl7_message(segments: list[str], name: str, number: int, per_patient: bool 
         parts = segment.split(separator)
         if kind == "MSH":
             parts = ["MSH", separator, *parts[1:]]  # MSH-1 is the separator itself
-        fields = _flatten(kind, parts, components, repetition)
+        fields = _flatten(kind, parts, components, repetition, sub)
         if kind == "OBX":
+            if fields.get("OBX-2") == "SN":
+                fields["OBX-5"] = _structured_numeric(fields.get("OBX-5", ""), components)
             count += 1
             yield SourceRow(name, f"{where}, OBX {count}", {**context, **fields})
         elif kind in _CONTEXT:
@@ -83,17 +87,22 @@ def _hl7_message(segments: list[str], name: str, number: int, per_patient: bool 
                         "message carries no OBX result")
 
 
-def _flatten(kind: str, parts: list[str], components: str, repetition: str) -> dict[str, str]:
-    """`PID-5` → whole field, `PID-5.1` → its components; identifier lists as `PID-3:<authority>`."""
+def _flatten(kind: str, parts: list[str], components: str, repetition: str, sub: str = "&") -> dict[str, str]:
+    """`PID-5` → whole field, `PID-5.1` → its components; identifier lists as `PID-3:<authority>`, and as
+    `PID-3:<namespace>` too when the authority has subcomponents (`MPI&2.16.840.1.113883.19.3.2.1&ISO`).
+
+    A timestamp with a UTC offset or a fraction of a second (`200808151030-0700`) is given as the sender's local
+    time without them, which the mapping's date formats read.
+    """
     out: dict[str, str] = {}
     for index in range(1, len(parts)):
-        value = parts[index]
+        value = _local_time(parts[index])
         key = _field_key(kind, index)
         out[key] = value
         first = value.split(repetition, 1)[0] if repetition in value else value
         if components in first:
             for c, part in enumerate(first.split(components), start=1):
-                out[_component_key(key, c)] = part
+                out[_component_key(key, c)] = _local_time(part)
         else:  # most fields have one component: skip the split (this loop runs for every field of every row)
             out[_component_key(key, 1)] = first
         if index == 3 and kind == "PID":
@@ -101,7 +110,29 @@ def _flatten(kind: str, parts: list[str], components: str, repetition: str) -> d
                 bits = rep.split(components)
                 if len(bits) >= 4 and bits[3]:
                     out[f"PID-3:{bits[3]}"] = bits[0]
+                    namespace = bits[3].split(sub, 1)[0]
+                    if namespace and namespace != bits[3]:
+                        out.setdefault(f"PID-3:{namespace}", bits[0])
     return out
+
+
+_TIMESTAMP = re.compile(r"(\d{8}(?:\d{2}){0,3})(\.\d{1,4})?([+-]\d{4})?")
+
+
+def _local_time(value: str) -> str:
+    """`200808151030-0700` → `200808151030`, `20080815103000.0000` → `20080815103000`; other values unchanged."""
+    if len(value) < 13 or not value[:8].isdigit():  # most fields: no regex
+        return value
+    match = _TIMESTAMP.fullmatch(value)
+    if match is None or not (match.group(3) or (match.group(2) and len(match.group(1)) == 14)):
+        return value
+    return match.group(1) if 1800 <= int(value[:4]) <= 2200 else value
+
+
+def _structured_numeric(value: str, components: str) -> str:
+    """An SN value as the number reader reads it: `^182` → `182`, `<^0.5` → `<0.5`, `^10^-^20` → `10-20`."""
+    bits = value.split(components)
+    return "".join(bits[:4]).strip() if len(bits) > 1 else value
 
 
 @lru_cache(maxsize=4096)
