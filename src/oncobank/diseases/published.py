@@ -11,14 +11,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import pandas as pd
 
 from oncobank.dictionary.schema import Label
 
 Kind = Literal["number", "integer", "text", "boolean", "date", "entry", "age", "list"]
-KINDS: tuple[str, ...] = ("number", "integer", "text", "boolean", "date", "entry", "age", "list")
+KINDS: tuple[str, ...] = get_args(Kind)
 
 
 @dataclass(frozen=True)
