@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from oncobank.cli import ai, attachment, audit, demo, dictionary, entry, ingest, patient, stats, store, thyroid
+from oncobank.cli import ai, attachment, audit, central, demo, dictionary, entry, ingest, patient, stats, store, thyroid
 from oncobank.cli import publish as publishing
 from oncobank.cli.common import fail
 from oncobank.cli.errors import GuardedGroup, run_guarded
@@ -52,6 +52,7 @@ app.add_typer(ingest.linkage_app, name="linkage", rich_help_panel=SOURCES)
 app.command("provenance", rich_help_panel=SOURCES)(ingest.provenance_command)
 app.command("conflicts", rich_help_panel=SOURCES)(ingest.conflicts_command)
 app.command("publish", rich_help_panel=ANALYSIS)(publishing.publish_command)
+app.add_typer(central.app, name="central", rich_help_panel=ANALYSIS)
 app.add_typer(thyroid.app, name="thyroid", rich_help_panel=ANALYSIS)
 app.add_typer(stats.app, name="stats", rich_help_panel=ANALYSIS)
 app.add_typer(ai.app, name="ai", rich_help_panel=ANALYSIS)
