@@ -1,0 +1,129 @@
+"""A patient's own names and identifiers, matched in every form they take in text: all Russian case forms,
+Latin spellings, any letter case, digits with any separators."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from oncobank.deid.names import morph, name_kinds
+from oncobank.deid.patterns import Hit, snils_valid
+from oncobank.deid.translit import SCHEMES, to_cyrillic, to_latin
+
+_CYRILLIC = re.compile(r"[А-Яа-яЁё]")
+_LETTERS = re.compile(r"[^\W\d_]")
+_NAME_TAGS = ("Name", "Surn", "Patr")
+
+
+@lru_cache(maxsize=50_000)
+def word_forms(word: str) -> frozenset[str]:
+    """Every spelling of one name word in lower case: its Russian case forms (from pymorphy3's lexemes of the
+    name readings, or of every reading when none is a name) and their Latin spellings by each scheme."""
+    low = word.lower().replace("ё", "е")
+    russian = low if _CYRILLIC.search(low) else to_cyrillic(low)
+    parses = morph().parse(russian)
+    named = [p for p in parses if any(t in p.tag for t in _NAME_TAGS)] or parses[:1]
+    forms = {low, russian}
+    for parse in named:
+        forms.update(f.word.replace("ё", "е") for f in parse.lexeme)
+    forms.update(_suffix_forms(russian))
+    for form in list(forms):
+        if _CYRILLIC.search(form):
+            forms.update(to_latin(form, scheme) for scheme in SCHEMES)
+    # Forms of one or two letters ("ии" of "Ия") would take abbreviations and Roman numerals; the word as given stays.
+    return frozenset({low} | {f for f in forms if len(f) > 2})
+
+
+# Case endings of Russian surnames and patronymics by their nominative ending, for names pymorphy3 does not know.
+_ENDINGS = {
+    "вна": ("вны", "вне", "вну", "вной", "вною"), "чна": ("чны", "чне", "чну", "чной", "чною"),
+    "ова": ("овой", "ову", "овою"), "ева": ("евой", "еву", "евою"), "ина": ("иной", "ину", "иною"),
+    "ская": ("ской", "скую", "скою"), "цкая": ("цкой", "цкую", "цкою"),
+    "ов": ("ова", "ову", "овым", "ове"), "ев": ("ева", "еву", "евым", "еве"), "ин": ("ина", "ину", "иным", "ине"),
+    "вич": ("вича", "вичу", "вичем", "виче"), "ский": ("ского", "скому", "ским", "ском"),
+    "цкий": ("цкого", "цкому", "цким", "цком"),
+}
+
+
+# First names pymorphy3 does not know, by their last letter.
+_NAME_ENDINGS = {"а": ("ы", "и", "е", "у", "ой", "ою"), "я": ("и", "е", "ю", "ей", "ею"),
+                 "й": ("я", "ю", "ем", "е"), "ь": ("я", "ю", "ем", "е", "и", "ью")}
+
+
+def _suffix_forms(word: str) -> set[str]:
+    for ending, forms in _ENDINGS.items():
+        if word.endswith(ending):
+            stem = word[: -len(ending)]
+            return {stem + f for f in forms}
+    last = word[-1:]
+    if last in _NAME_ENDINGS:
+        return {word[:-1] + f for f in _NAME_ENDINGS[last]}
+    if last and last not in "аеёиоуыэюяь":
+        return {word + f for f in ("а", "у", "ом", "е", "ым")}
+    return set()
+
+
+def _category(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    if len(digits) == 11 and snils_valid(digits):
+        return "SNILS"
+    if len(digits) == 16:
+        return "POLICY"
+    if len(digits) == 10 and not _LETTERS.search(value):
+        return "PASSPORT"
+    return "ID"
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_BETWEEN = re.compile(r"[\s,.-]+")
+
+
+@dataclass(frozen=True)
+class KnownMatcher:
+    """The patient's values prepared for matching: names as the sets of forms of each word in turn, identifiers as
+    patterns of their characters with any separators between them."""
+
+    phrases: tuple[tuple[str, tuple[frozenset[str], ...]], ...]
+    numbers: tuple[tuple[str, re.Pattern[str]], ...]
+
+
+@lru_cache(maxsize=4096)
+def known_matcher(known: tuple[str, ...]) -> KnownMatcher:
+    phrases: list[tuple[str, tuple[frozenset[str], ...]]] = []
+    numbers: list[tuple[str, re.Pattern[str]]] = []
+    for value in known:
+        value = value.strip()
+        if re.search(r"\d", value):
+            chars = [re.escape(c) for c in re.sub(r"[\W_]", "", value)]
+            if len(chars) >= 4:  # shorter ones cannot be told from a number in the text
+                body = r"[\s\-./№#]*".join(chars)
+                numbers.append((_category(value), re.compile(rf"(?<!\w){body}(?!\w)", re.I)))
+            continue
+        words = [w for w in _WORD.findall(value) if len(w) > 1]
+        if words:
+            readings = [w if _CYRILLIC.search(w) else to_cyrillic(w) for w in words]
+            # One word is a name (the caller passes the patient's names); a phrase of other words is a place.
+            category = "NAME" if len(words) == 1 or all(name_kinds(r) for r in readings) else "ADDRESS"
+            phrases.append((category, tuple(word_forms(w) for w in words)))
+    return KnownMatcher(tuple(phrases), tuple(numbers))
+
+
+def known_hits(text: str, known: Sequence[str]) -> Iterator[Hit]:
+    """Where any of the patient's own values stands in `text`."""
+    matcher = known_matcher(tuple(known))
+    for category, pattern in matcher.numbers:
+        for m in pattern.finditer(text):
+            yield Hit(m.start(), m.end(), category)
+    if not matcher.phrases:
+        return
+    words = list(_WORD.finditer(text))
+    lows = [w.group(0).lower().replace("ё", "е") for w in words]
+    for category, forms in matcher.phrases:
+        n = len(forms)
+        for i in range(len(words) - n + 1):
+            if lows[i] in forms[0] and all(
+                    lows[i + k] in forms[k] and _BETWEEN.fullmatch(text[words[i + k - 1].end():words[i + k].start()])
+                    for k in range(1, n)):
+                yield Hit(words[i].start(), words[i + n - 1].end(), category)
