@@ -46,6 +46,7 @@ from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
 from oncobank.deid.bundle_keys import check_centre, fingerprint
 from oncobank.engine.errors import EngineError
 from oncobank.engine.names import check_name
+from oncobank.store.attachments import write_atomically
 
 MAGIC = b"ONCOBNDL"
 FORMAT = 1
@@ -146,22 +147,8 @@ def write_bundle(tables: Mapping[str, pa.Table], *, centre: str, snapshot_id: st
         wrapped_key=aes_key_wrap(kek, content_key), nonce=os.urandom(12))
     head = header.to_json()
     signed = MAGIC + len(head).to_bytes(4, "big") + head + AESGCM(content_key).encrypt(header.nonce, plain, head)
-    _write_whole(out, signed + signing_private.sign(signed))
+    write_atomically(out, signed + signing_private.sign(signed))
     return header
-
-
-def _write_whole(out: Path, data: bytes) -> None:
-    temp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temp, out)
-    except BaseException:
-        temp.unlink(missing_ok=True)
-        raise
 
 
 def _table_name(name: object) -> str:

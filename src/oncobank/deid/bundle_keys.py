@@ -146,8 +146,8 @@ def trust(code: str, public_file: Path, folder: Path | None = None) -> str:
     folder = folder or central_folder()
     private_folder(folder)
     file = folder / TRUST_FILE
-    data = json.loads(file.read_text(encoding="utf-8")) if file.exists() else {"centres": {}}
     trusted(folder)  # refuses a damaged file before it is rewritten
+    data = json.loads(file.read_text(encoding="utf-8")) if file.exists() else {"centres": {}}
     data["centres"][code] = {"public_key": public_pem(key).decode(), "fingerprint": fingerprint(key),
                              "added_at": datetime.now(UTC).isoformat()}
     temp = file.with_name(file.name + ".tmp")

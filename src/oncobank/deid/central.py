@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from rich.table import Table
 
 from oncobank.deid.bundle import BundleError, BundleHeader, open_payload, read_file, verify
+from oncobank.deid.wording import pick
 from oncobank.engine import AnalysisStore, connect
 from oncobank.engine.delta import KEY, PublishDelta, TableDelta
 from oncobank.engine.sinks import open_sink
@@ -47,8 +48,8 @@ _LABELS: dict[str, tuple[str, str]] = {
 
 
 def label(key: str, lang: str = "en", **values: Any) -> str:
-    en, ru = _LABELS[key]
-    return (ru if lang == "ru" else en).format(**values)
+    """The interface text `key` in `lang` ("en" or "ru"), with `values` filled in."""
+    return pick(_LABELS, key, lang, **values)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@ from typing import Any
 
 from rich.table import Table
 
+from oncobank.deid.wording import pick
+
 _LABELS: dict[str, tuple[str, str]] = {
     # key: (en, ru)
     "title": ("k-anonymity of the published patient table", "k-анонимность публикуемой таблицы пациентов"),
@@ -39,8 +41,7 @@ _LABELS: dict[str, tuple[str, str]] = {
 
 def label(key: str, lang: str = "en", **values: Any) -> str:
     """The interface text `key` in `lang` ("en" or "ru"), with `values` filled in."""
-    en, ru = _LABELS[key]
-    return (ru if lang == "ru" else en).format(**values)
+    return pick(_LABELS, key, lang, **values)
 
 
 @dataclass(frozen=True)

@@ -154,7 +154,7 @@ def keep_blob(root: Path, data: bytes) -> str:
     digest = hashlib.sha256(data).hexdigest()
     path = blob_path(root, digest)
     if not path.exists():
-        _write_atomically(path, data)
+        write_atomically(path, data)
     return digest
 
 
@@ -185,7 +185,8 @@ def blob_path(root: Path, digest: str) -> Path:
     return root / digest[:2] / digest[2:4] / digest
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` whole or not at all (a 0600 temporary file beside it, then renamed)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # patients' documents: the owner only
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
     try:
