@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from oncobank.cli.common import JsonOption, LangOption, console, emit_json, friendly
+from oncobank.cli.common import JsonOption, LangOption, console, emit_json, err, friendly
 
 app = typer.Typer(no_args_is_help=True, help="The central platform: keys, trusted nodes, import of signed bundles.")
 
@@ -18,6 +18,7 @@ WORDS: dict[str, tuple[str, str]] = {
                "{public}. Отпечаток: {fingerprint}."),
     "recipient": ("recipient (X25519, for the central platform)", "получателя (X25519, для центральной платформы)"),
     "signing": ("signing (Ed25519, for a hospital node)", "подписи (Ed25519, для узла больницы)"),
+    "importing": ("Verifying and importing the bundle", "Проверка и импорт пакета"),
     "trusted": ("Centre {centre} trusted: its bundles must be signed with key {fingerprint}.",
                 "Центру {centre} доверено: его пакеты должны быть подписаны ключом {fingerprint}."),
 }
@@ -98,9 +99,12 @@ def import_command(
 
     from oncobank.deid.bundle_keys import RECIPIENT_KEY, central_folder, load_private, trusted
     from oncobank.deid.central import import_bundle
+    from oncobank.reports.terminal import progress
 
     recipient = load_private(key or central_folder() / RECIPIENT_KEY, X25519PrivateKey)
-    result = import_bundle(bundle, recipient=recipient, trusted=trusted(), url=to)  # type: ignore[arg-type]
+    with progress(err) as bar:
+        bar.add_task(word("importing", lang), total=None)
+        result = import_bundle(bundle, recipient=recipient, trusted=trusted(), url=to)  # type: ignore[arg-type]
     if as_json:
         emit_json(result.to_dict())
         return
