@@ -40,7 +40,10 @@ def _array_items(values: pa.Array) -> pa.Array:
 
 
 def _array_literals(column: pa.Array) -> pa.Array:
-    items = pa.ListArray.from_arrays(column.offsets, _array_items(column.values), mask=column.is_null())
+    # Offsets rebuilt from the lengths: a sliced list array's own offsets do not start at 0.
+    lengths = pc.fill_null(pc.list_value_length(column), 0)
+    offsets = pa.concat_arrays([pa.array([0], pa.int32()), pc.cumulative_sum(lengths).cast(pa.int32())])
+    items = pa.ListArray.from_arrays(offsets, _array_items(column.flatten()), mask=column.is_null())
     return pc.binary_join_element_wise("{", pc.binary_join(items, ","), "}", "")
 
 

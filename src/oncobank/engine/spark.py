@@ -6,6 +6,10 @@ import os
 import threading
 from typing import TYPE_CHECKING
 
+import pyarrow as pa
+
+from oncobank.engine.types import TIMESTAMP, normalize
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -41,7 +45,30 @@ def root_session() -> SparkSession:
         return _root
 
 
+_SPARK_TYPES = {pa.string(): "STRING", pa.int64(): "BIGINT", pa.float64(): "DOUBLE", pa.bool_(): "BOOLEAN",
+                pa.date32(): "DATE", TIMESTAMP: "TIMESTAMP"}
+
+
+def ddl(schema: pa.Schema) -> str:
+    """A Parquet file's schema as Spark DDL, so Spark need not run a job to infer it."""
+    columns = []
+    for field in normalize(schema.empty_table()).schema:
+        t = field.type
+        spark_type = f"ARRAY<{_SPARK_TYPES[t.value_type]}>" if pa.types.is_list(t) else _SPARK_TYPES[t]
+        columns.append(f"`{field.name}` {spark_type}")
+    return ", ".join(columns)
+
+
 def reader_session() -> SparkSession:
     """A new session sharing the process's Spark context: its temporary views are its own, so two stores (or two
     snapshots of one) can be open at once under the same table names."""
     return root_session().newSession()
+
+
+def stop() -> None:
+    """Stop the process's Spark session (the next use starts a new one); for tests and long-lived tools."""
+    global _root
+    with _lock:
+        if _root is not None:
+            _root.stop()
+            _root = None

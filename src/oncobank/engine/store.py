@@ -161,7 +161,9 @@ def _open_postgres(target: Target) -> AnalysisStore:
 
 
 def _open_spark(target: Target) -> AnalysisStore:
-    from oncobank.engine.spark import reader_session
+    import pyarrow.parquet as pq
+
+    from oncobank.engine.spark import ddl, reader_session
 
     assert target.path is not None
     snapshot = snapshots.current_id(target.path)
@@ -172,7 +174,9 @@ def _open_spark(target: Target) -> AnalysisStore:
     folder = snapshots.folder(target.path, snapshot)
     names = sorted(manifest["tables"])
     for name in names:
-        session.read.parquet(str(folder / check_name(name))).createOrReplaceTempView(name)
+        table = folder / check_name(name)
+        schema = pq.read_schema(table / manifest["tables"][name]["files"][0])
+        session.read.schema(ddl(schema)).parquet(str(table)).createOrReplaceTempView(name)
     con = ibis.pyspark.connect(session)
 
     def fetch(expr: ir.Table) -> pa.Table:
