@@ -19,7 +19,7 @@ from oncobank.deid import source
 from oncobank.deid.keys import Keys, publish_secret
 from oncobank.deid.log import LastPublish, log_row
 from oncobank.deid.policy import Policy
-from oncobank.deid.rows import Builder, Person, group_by_module, people
+from oncobank.deid.rows import Builder, Person, by_section, group_by_module, people
 from oncobank.deid.schema import (
     COLUMNS,
     LOG,
@@ -178,8 +178,9 @@ class Publisher:
 
     def _module_rows(self, builder: Builder, dictionary: Dictionary, specs: dict[str, TableSpec],
                      members: dict[int, Person], chunks: dict[str, list[pa.Table]]) -> None:
+        entries = by_section(members.values())
         for spec in module_specs(dictionary, self.policy):
-            chunks[spec.name].append(builder.section(specs[spec.name], dictionary, members.values()))
+            chunks[spec.name].append(builder.section(specs[spec.name], dictionary, entries.get(spec.section or "", [])))
 
 
 def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:

@@ -108,26 +108,24 @@ class Builder:
         return clean_text(str(value), self.keys, shift_days=None if self._year_only else person.shift,
                           year_only=self._year_only, known=person.known)
 
-    def section(self, spec: TableSpec, dictionary: Dictionary, persons: Iterable[Person]) -> pa.Table:
-        """The wide table of one section for these patients: a row per active entry."""
+    def section(self, spec: TableSpec, dictionary: Dictionary, rows: Iterable[tuple[Person, EntryRow]]) -> pa.Table:
+        """The wide table of one section: a row per active entry of the section (see `by_section`)."""
         section = dictionary.section(spec.section or "")
         types = {f.name: f.type for f in section.fields}
-        rows: dict[str, list[Any]] = {c.name: [] for c in spec.columns}
-        for person in persons:
-            for entry in person.active:
-                if entry.section != section.name:
-                    continue
-                rows[KEY].append(person.pseudonym)
-                rows[ENTRY_KEY].append(self.keys.entry_key(entry.entry_id))
-                rows[ENTRY_DATE].append(self.dates.one(entry.entry_date, person.shift))
-                document = self.texts.get(str(entry.values.get("attachment_sha256")))
-                for column in spec.columns[3:]:
-                    if column.field is None:  # the document's text and media type
-                        raw = None if document is None else document[0 if column.name == "text" else 1]
-                    else:
-                        raw = entry.values.get(column.field)
-                    rows[column.name].append(self._cell(column, raw, types.get(column.name), person))
-        return _sorted(pa.table(rows, schema=spec.schema))
+        out: dict[str, list[Any]] = {c.name: [] for c in spec.columns}
+        fields = spec.columns[3:]
+        for person, entry in rows:
+            out[KEY].append(person.pseudonym)
+            out[ENTRY_KEY].append(self.keys.entry_key(entry.entry_id))
+            out[ENTRY_DATE].append(self.dates.one(entry.entry_date, person.shift))
+            document = self.texts.get(str(entry.values.get("attachment_sha256")))
+            for column in fields:
+                if column.field is None:  # the document's text and media type
+                    raw = None if document is None else document[0 if column.name == "text" else 1]
+                else:
+                    raw = entry.values.get(column.field)
+                out[column.name].append(self._cell(column, raw, types.get(column.name), person))
+        return _sorted(pa.table(out, schema=spec.schema))
 
     def _cell(self, column: Column, raw: Any, kind: FieldType | None, person: Person) -> Any:
         if raw is None:
@@ -228,6 +226,15 @@ def _sorted(table: pa.Table) -> pa.Table:
     """Rows in a fixed order (by pseudonym, then entry key), so that equal contents are equal tables."""
     keys = [(name, "ascending") for name in (KEY, ENTRY_KEY) if name in table.column_names]
     return table.sort_by(keys) if table.num_rows else table
+
+
+def by_section(persons: Iterable[Person]) -> dict[str, list[tuple[Person, EntryRow]]]:
+    """The patients' active entries grouped by section, each with its patient."""
+    grouped: dict[str, list[tuple[Person, EntryRow]]] = defaultdict(list)
+    for person in persons:
+        for entry in person.active:
+            grouped[entry.section].append((person, entry))
+    return grouped
 
 
 def group_by_module(persons: dict[int, Person]) -> dict[str, dict[int, Person]]:
