@@ -204,3 +204,26 @@ def test_a_new_policy_or_secret_rebuilds(store: ClinicalStore, patient: str, hom
     assert build(store, Policy(dates="year"), previous=_previous(first))[0].reason == "policy"
     assert build(store, secret=b"n" * 32, previous=_previous(first))[0].reason == "secret"
     assert build(store, previous=_previous(first), full=True)[0].reason == "asked"
+
+
+def test_a_document_text_taken_in_later_republishes_its_patient(store: ClinicalStore, patient: str,
+                                                                home) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import insert
+
+    from oncobank.ingest.models import IngestBatch, IngestDocument
+
+    digest = "cd" * 32
+    store.add_entry(patient, "documents", {"document_type": "pathology_report", "attachment_sha256": digest},
+                    user="dr_ivanova", entry_date="2022-02-02")
+    _, first = build(store)
+    assert tables(first)["documents"].column("text").to_pylist() == [None]
+    with store.engine.begin() as connection:
+        batch = connection.execute(insert(IngestBatch).values(mapping="m.yaml", mapping_sha256="0" * 64,
+                                                              status="done", counts={})).inserted_primary_key[0]
+        connection.execute(insert(IngestDocument).values(sha256=digest, media_type="text/plain", source="reports",
+                                                         file="index.csv", batch_id=batch,
+                                                         text=f"Заключение. Пациент {SURNAME} {FIRST}."))
+    plan, delta = build(store, previous=_previous(first))
+    assert len(plan.patients) == 1
+    (text,) = tables(delta)["documents"].column("text").to_pylist()
+    assert text.startswith("Заключение.") and SURNAME not in text and FIRST not in text

@@ -18,7 +18,8 @@ KEY_ENV = "ONCOBANK_PUBLISH_KEY"
 KEY_NAME = "publish"
 DIGITS = 24  # hex digits kept of a pseudonym or key: 96 bits, no collision in any registry's lifetime
 # A DICOM UID (digits and dots, up to 64 characters), and a file's content hash (it names a file kept in the hospital).
-DICOM_UID = re.compile(r"(?<![0-9.])[0-2](?:\.(?:0|[1-9][0-9]*)){3,}(?![0-9.])")
+# Four or more components, or a UUID-derived 2.25.<integer>: three short ones would be a date (1.5.2021).
+DICOM_UID = re.compile(r"(?<![0-9.])(?:[0-2](?:\.(?:0|[1-9][0-9]*)){3,}|2\.25\.[1-9][0-9]{9,})(?!\.?[0-9])")
 SHA256 = re.compile(r"(?<![0-9a-fA-F])[0-9a-f]{64}(?![0-9a-fA-F])")
 
 
