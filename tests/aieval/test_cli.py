@@ -59,9 +59,11 @@ def test_walk_through(store_url: str, tmp_path: Path, monkeypatch: pytest.Monkey
     bad = runner.invoke(app, ["ai", "record", "sim-drifting", "1.0", "--action", "pass", "--stage", "calibration",
                               "--reason", "skip", "--on", "2026-01-06", *db])
     assert bad.exit_code == 1 and "stage_order" in bad.output
-    # 1. self-testing
-    ok("ai", "record", "sim-drifting", "1.0", "--action", "pass", "--stage", "self_testing", "--reason",
-       "compatible", "--on", "2026-01-06", *db)
+    # 1. self-testing: the open data set's parameters and the outcome
+    out = publish(monkeypatch, "ai", "selftest", "sim-drifting", "1.0", "--modality", "CT", "--procedure",
+                  "chest CT without contrast", "--manufacturer", "Acme", "--model", "Scan 64", "--compatible",
+                  "--on", "2026-01-06", *db, out=tmp_path / "st.html")
+    assert "ST-2026-0001: compatible" in out and "functional, status active" in out
     # the result SRs read as result rows
     out = ok("ai", "sr", "import", str(svc / "sr"), "--out", str(tmp_path / "sr.csv"))
     assert "5 results" in out and len((tmp_path / "sr.csv").read_text().splitlines()) == 6
@@ -78,37 +80,64 @@ def test_walk_through(store_url: str, tmp_path: Path, monkeypatch: pytest.Monkey
     assert "Протокол функционального тестирования" in (tmp_path / "fc.html").read_text()
     # 3. calibration
     cal = tmp_path / "cal.html"
-    out = publish(monkeypatch, "ai", "calibrate", "sim-drifting", "1.0", "--results",
-                  str(svc / "calibration_results.csv"), "--truth", str(svc / "calibration_truth.csv"),
-                  "--on", "2026-01-10", "--lang", "ru", *db, out=cal)
+    cal_args = ("ai", "calibrate", "sim-drifting", "1.0", "--results", str(svc / "calibration_results.csv"),
+                "--on", "2026-01-10", "--lang", "ru", *db)
+    staff = ("--technical-specialist", "A. Tech", "--medical-expert", "B. Med")
+    short = tmp_path / "short_truth.csv"
+    short.write_text("\n".join((svc / "calibration_truth.csv").read_text().splitlines()[:21]) + "\n")
+    refused = runner.invoke(app, [*cal_args, *staff, "--truth", str(short), "--out", str(cal)])
+    assert refused.exit_code == 1 and "[rule: calibration_set]" in refused.output and "missing:" in refused.output
+    refused = runner.invoke(app, [*cal_args, "--truth", str(svc / "calibration_truth.csv"), "--out", str(cal)])
+    assert refused.exit_code == 1 and "[rule: calibration_staff]" in refused.output
+    out = publish(monkeypatch, *cal_args, *staff, "--truth", str(svc / "calibration_truth.csv"), out=cal)
     assert "CT-2026-0001" in out
     html = cal.read_text()
     assert "Протокол калибровочного тестирования" in html and "CT-2026-0001" in html
+    assert "Порог по максимальной ПЦОР" in html and "Претестовая вероятность" in html and "0,05" in html
+    assert "Протокол сформирован автоматически." in html and "Настройка ОнкоБанка" in html
     # 4. technological monitoring of February
     form = tmp_path / "tm.xlsx"
     ok("ai", "tech", "sample", "--results", results, "--period", "2026-02", "--out", str(form))
     assert load_workbook(form)["review"].max_row == 2 + 80
     ok("ai", "simulate-review", str(form), "--sim", str(svc))
     report = tmp_path / "tm.html"
-    out = publish(monkeypatch, "ai", "tech", "report", "sim-drifting", "1.0", "--results", results, "--period",
-                  "2026-02", "--review", str(form), "--chart", str(tmp_path / "trend.png"), "--on", "2026-03-03",
-                  *db, out=report)
+    tm_args = ("ai", "tech", "report", "sim-drifting", "1.0", "--results", results, "--period", "2026-02",
+               "--technical-specialist", "A. Tech", "--notes", "no outages", "--on", "2026-03-03", *db)
+    wb = load_workbook(form)  # a short form (5 of the 80 studies) is refused
+    wb["review"].delete_rows(8, 77)
+    wb.save(tmp_path / "tm-short.xlsx")
+    refused = runner.invoke(app, [*tm_args, "--review", str(tmp_path / "tm-short.xlsx"), "--out", str(report)])
+    assert refused.exit_code == 1 and "75 of the 80 studies of the drawn sample have no row" in refused.output
+    march = tmp_path / "tm-2026-03.xlsx"  # another month's form is foreign to February's sample
+    ok("ai", "tech", "sample", "--results", results, "--period", "2026-03", "--out", str(march))
+    refused = runner.invoke(app, [*tm_args, "--review", str(march), "--out", str(report)])
+    assert refused.exit_code == 1 and "is not one of the 80 studies of the drawn sample" in refused.output
+    out = publish(monkeypatch, *tm_args, "--review", str(form), "--chart", str(tmp_path / "trend.png"), out=report)
     assert "TM-2026-0001: continue" in out
-    assert "data:image/png;base64," in report.read_text()
+    html = report.read_text()
+    assert "data:image/png;base64," in html and "no outages" in html and "A. Tech" in html
+    assert "Passed manual control (sample)" in html and "Appendix 2. The reviewer's sample" in html
     # 5. clinical monitoring of February (continues) and of May (the drift has set in: suspended)
     for period, day, expected in (("2026-02", "2026-03-04", "CM-2026-0001: continue"),
                                   ("2026-05", "2026-06-02", "CM-2026-0002: suspend")):
         cm = tmp_path / f"cm-{period}.xlsx"
         ok("ai", "clinical", "sample", "--results", results, "--period", period, "--out", str(cm))
         ok("ai", "simulate-review", str(cm), "--sim", str(svc))
+        cm_args = ("ai", "clinical", "report", "sim-drifting", "1.0", "--results", results, "--period", period,
+                   "--expert", "C. Expert", "--expert-years", "12", "--on", day, *db)
+        if period == "2026-02":  # a period without data is refused
+            empty = runner.invoke(app, ["ai", "clinical", "report", "sim-drifting", "1.0", "--results", results,
+                                        "--period", "2027-01", "--expert", "C. Expert", "--expert-years", "12",
+                                        "--review", str(cm), "--out", str(tmp_path / "x.html"), *db])
+            assert empty.exit_code == 1 and "no processed studies sent in period 2027-01" in empty.output
         if period == "2026-05":
             # 6. feedback on February, before the suspension
             out = publish(monkeypatch, "ai", "feedback", "report", "sim-drifting", "1.0", "--results", results,
-                          "--feedback", str(svc / "feedback.csv"), "--period", "2026-02", "--on", "2026-03-05", *db,
-                          out=tmp_path / "fb.html")
+                          "--feedback", str(svc / "feedback.csv"), "--survey", str(svc / "survey.csv"), "--period",
+                          "2026-02", "--on", "2026-03-05", *db, out=tmp_path / "fb.html")
             assert "FB-2026-0001: coverage" in out and "short" not in out
-        out = publish(monkeypatch, "ai", "clinical", "report", "sim-drifting", "1.0", "--period", period,
-                      "--review", str(cm), "--on", day, *db, out=tmp_path / f"cm-{period}.html")
+            assert "Satisfaction survey of radiologists" in (tmp_path / "fb.html").read_text()
+        out = publish(monkeypatch, *cm_args, "--review", str(cm), out=tmp_path / f"cm-{period}.html")
         assert expected in out
     assert "suspended" in out
     # 7. finalisation: the retrained model touches diagnostic accuracy → back to functional testing
@@ -124,8 +153,8 @@ def test_walk_through(store_url: str, tmp_path: Path, monkeypatch: pytest.Monkey
     history = reg.history(vid)
     assert [h["stage"] for h in history] == ["self_testing", "functional", "calibration", "technological_monitoring",
                                              "clinical_monitoring", "feedback", "clinical_monitoring", "finalisation"]
-    assert [h["protocol"] for h in history] == [None, "FT-2026-0001", "CT-2026-0001", "TM-2026-0001", "CM-2026-0001",
-                                                "FB-2026-0001", "CM-2026-0002", None]
+    assert [h["protocol"] for h in history] == ["ST-2026-0001", "FT-2026-0001", "CT-2026-0001", "TM-2026-0001",
+                                                "CM-2026-0001", "FB-2026-0001", "CM-2026-0002", None]
     assert [h["status_after"] for h in history][-2:] == ["suspended", "active"]
     table = ok("ai", "history", "sim-drifting", "1.0", *db)  # readable at 80 columns: no value is cut
     assert all(h["protocol"] in table and h["on"] in table for h in history if h["protocol"]) and "…" not in table

@@ -52,7 +52,21 @@ def test_critical_failure_suspends_until_a_change() -> None:
     with pytest.raises(LifecycleError, match="suspended"):
         apply(state, ev("2026-03-05", "pass", "technological_monitoring"))
     resumed = apply(state, ev("2026-03-10", "change", "finalisation", touches_core=False))
-    assert (resumed.stage, resumed.status) == ("technological_monitoring", "active")
+    # a change that leaves the core alone: on to the next stage at once (it used to repeat the failed one)
+    assert (resumed.stage, resumed.status) == ("clinical_monitoring", "active")
+
+
+def test_a_non_core_change_proceeds_to_the_next_stage() -> None:
+    """Issue 17 (§7): after a failed calibration and a non-core fix the service went back to calibration."""
+    failed = replay([*TO_MONITORING[:2], ev("2026-02-01", "fail", "calibration", critical=True)])
+    assert (failed.stage, failed.status, failed.suspended_at) == ("finalisation", "suspended", "calibration")
+    fixed = apply(failed, ev("2026-02-10", "change", "finalisation"))
+    assert (fixed.stage, fixed.status) == ("technological_monitoring", "active")
+    assert apply(fixed, ev("2026-03-01", "pass", "technological_monitoring")).status == "active"
+    with pytest.raises(LifecycleError, match="stage_order"):  # calibration is not repeated
+        apply(fixed, ev("2026-03-01", "pass", "calibration"))
+    # a core change still repeats functional and calibration testing
+    assert apply(failed, ev("2026-02-10", "change", "finalisation", touches_core=True)).stage == "functional"
 
 
 def test_a_change_touching_the_core_sends_the_version_back_to_functional_testing() -> None:
@@ -104,8 +118,14 @@ def test_two_failed_retests_leave_the_track() -> None:
     ])
     assert state.status == "excluded"
     for action in ("change", "pass"):
-        with pytest.raises(LifecycleError, match="excluded"):
+        with pytest.raises(LifecycleError, match="excluded") as exc:
             apply(state, ev("2026-09-01", action, "functional"))
+        assert "does not start it again" in str(exc.value) and "register a new version" not in str(exc.value)
+    # the administrator's override: functional testing again, with the retest count from zero
+    back = apply(state, ev("2026-09-01", "reinstate", "functional"))
+    assert (back.stage, back.status, back.functional_failures) == ("functional", "active", ())
+    with pytest.raises(LifecycleError, match="rule: reinstate"):
+        apply(back, ev("2026-09-02", "reinstate", "functional"))
 
 
 def test_a_functional_pass_resets_the_retest_count() -> None:
@@ -184,3 +204,89 @@ def test_a_protocol_whose_block_fails_is_not_kept(store_url: str) -> None:
     assert [h["protocol"] for h in reg.history(vid)] == [None, "FT-2026-0001"]
     assert reg.info(vid).stage == "calibration"
     engine.dispose()
+
+
+EXCLUDING = [ev("2026-01-10", "pass", "self_testing"), ev("2026-01-20", "fail", "functional", critical=True),
+             ev("2026-01-25", "change", "finalisation"), ev("2026-01-26", "fail", "functional", critical=True),
+             ev("2026-02-01", "change", "finalisation"), ev("2026-05-01", "fail", "functional", critical=True)]
+
+
+def _service(reg: Register, code: str = "svc", name: str = "Finder") -> None:
+    reg.add_service(code, name, supplier="S", developer="D", modality="CT", region="chest", patient_group="adults",
+                    task="t")
+
+
+def test_exclusion_is_the_applicant_s_for_the_service_and_task(store_url: str) -> None:
+    """Issue 17: after two failed retests a new version number started the track again."""
+    engine = connect(store_url)
+    reg = Register(engine)
+    reg.set_task("t", "Task", "Задача")
+    reg.set_task("t2", "Other task", "Другая задача")
+    _service(reg)
+    vid = reg.add_version("svc", "1.0", {}, date(2026, 1, 1))
+    for e in EXCLUDING:
+        reg.record(vid, e, user="tester")
+    assert reg.info(vid).status == "excluded"
+    with pytest.raises(LifecycleError, match=r"version 1\.0 of 'svc'.*does not start it again.*\[rule: excluded\]"):
+        reg.add_version("svc", "1.1", {}, date(2026, 6, 1))
+    with pytest.raises(LifecycleError, match="rule: excluded"):  # the same service under another code
+        _service(reg, "svc-again")
+    reg.add_service("svc-other", "Finder", supplier="S", developer="D", modality="CT", region="chest",
+                    patient_group="adults", task="t2")  # another clinical task is another track
+    reg.record(vid, ev("2026-06-01", "reinstate", "functional"), user="admin")
+    assert (reg.info(vid).stage, reg.info(vid).status) == ("functional", "active")
+    assert reg.add_version("svc", "1.1", {}, date(2026, 6, 2)) > vid
+    assert reg.history(vid)[-1]["action"] == "reinstate" and reg.history(vid)[-1]["recorded_by"] == "admin"
+    engine.dispose()
+
+
+def test_task_set_keeps_the_thresholds_not_given(store_url: str) -> None:
+    """Follow-up of issue 17: setting one threshold reset the others to their defaults."""
+    engine = connect(store_url)
+    reg = Register(engine)
+    reg.set_task("t", "Task", "Задача", changes={"min_auc": 0.91, "max_defect_rate": 0.05})
+    kept = reg.set_task("t", changes={"clinical_max_errors": 0.2})
+    assert (kept.min_auc, kept.max_defect_rate, kept.clinical_max_errors, kept.min_processed) == (0.91, 0.05, 0.2, 0.9)
+    _service(reg)
+    assert reg.info(reg.add_version("svc", "1.0", {}, date(2026, 1, 1))).thresholds == kept
+    with pytest.raises(ValueError, match="needs its names"):
+        reg.set_task("new", changes={"min_auc": 0.9})
+    engine.dispose()
+
+
+def _issue_many(url: str, key: str | None, count: int) -> list[str]:
+    """Issue `count` impact protocols of version 1 (one process of the race test)."""
+    import os
+
+    from oncobank.store.chain import KEY_ENV
+
+    if key is not None:
+        os.environ[KEY_ENV] = key
+    engine = connect(url)
+    reg = Register(engine)
+    numbers = []
+    for _ in range(count):
+        with reg.issuing(1, "impact", date(2026, 3, 1), "report", {}) as issued:
+            numbers.append(issued.number)
+    engine.dispose()
+    return numbers
+
+
+def test_protocol_numbers_do_not_race(store_url: str) -> None:
+    """Follow-up of issue 17: two processes numbering protocols at once took the same number on PostgreSQL."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
+    from oncobank.store.chain import KEY_ENV
+
+    engine = connect(store_url)
+    reg = Register(engine)
+    reg.set_task("t", "Task", "Задача")
+    _service(reg)
+    assert reg.add_version("svc", "1.0", {}, date(2026, 1, 1)) == 1
+    engine.dispose()
+    with ProcessPoolExecutor(2, mp_context=get_context("spawn")) as pool:
+        runs = [pool.submit(_issue_many, store_url, os.environ.get(KEY_ENV), 15) for _ in range(2)]
+        numbers = [n for run in runs for n in run.result()]
+    assert sorted(numbers) == [f"IA-2026-{i:04d}" for i in range(1, 31)]

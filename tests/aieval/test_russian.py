@@ -54,9 +54,10 @@ def test_every_ai_protocol_and_table_in_russian(store_url: str, tmp_path: Path) 
        *db)
     ok("ai", "service", "version", "sim-drifting", "1.0", "--declared", "auc=0.85", "--on", "2026-01-05", *db)
     tables["empty history"] = ok("ai", "history", "sim-drifting", "1.0", *ru, *db)
-    ok("ai", "record", "sim-drifting", "1.0", "--action", "pass", "--stage", "self_testing", "--reason",
-       "совместим с открытым набором данных", "--on", "2026-01-06", "--user", "Иванова", *db)
-    pages = {}
+    pages = {"selftest": tmp_path / "st.html"}
+    ok("ai", "selftest", "sim-drifting", "1.0", "--modality", "CT", "--procedure", "КТ ОГК без контраста",
+       "--manufacturer", "Томограф", "--model", "Модель 64", "--compatible", "--on", "2026-01-06", "--out",
+       str(pages["selftest"]), "--user", "Иванова", *ru, *db)
     checklist = tmp_path / "fc.xlsx"
     ok("ai", "functional", "form", "--sr", str(svc / "sr"), "--out", str(checklist), *ru)
     ok("ai", "simulate-review", str(checklist), "--sim", str(svc))
@@ -66,24 +67,28 @@ def test_every_ai_protocol_and_table_in_russian(store_url: str, tmp_path: Path) 
        "--out", str(pages["functional"]), "--user", "Иванова", *ru, *db)
     pages["calibration"] = tmp_path / "cal.html"
     ok("ai", "calibrate", "sim-drifting", "1.0", "--results", str(svc / "calibration_results.csv"), "--truth",
-       str(svc / "calibration_truth.csv"), "--on", "2026-01-10", "--out", str(pages["calibration"]),
+       str(svc / "calibration_truth.csv"), "--technical-specialist", "А. Техников", "--medical-expert",
+       "Б. Врачова", "--on", "2026-01-10", "--out", str(pages["calibration"]),
        "--user", "Иванова", *ru, *db)
     form = tmp_path / "tm.xlsx"
     ok("ai", "tech", "sample", "--results", results, "--period", "2026-02", "--out", str(form), *ru)
     ok("ai", "simulate-review", str(form), "--sim", str(svc))
     pages["technological"] = tmp_path / "tm.html"
     ok("ai", "tech", "report", "sim-drifting", "1.0", "--results", results, "--period", "2026-02", "--review",
-       str(form), "--chart", str(tmp_path / "trend.png"), "--on", "2026-03-03", "--out", str(pages["technological"]),
+       str(form), "--technical-specialist", "А. Техников", "--notes", "без сбоев", "--chart",
+       str(tmp_path / "trend.png"), "--on", "2026-03-03", "--out", str(pages["technological"]),
        "--user", "Иванова", *ru, *db)
     cm = tmp_path / "cm.xlsx"
     ok("ai", "clinical", "sample", "--results", results, "--period", "2026-02", "--out", str(cm), *ru)
     ok("ai", "simulate-review", str(cm), "--sim", str(svc))
     pages["clinical"] = tmp_path / "cm.html"
-    ok("ai", "clinical", "report", "sim-drifting", "1.0", "--period", "2026-02", "--review", str(cm), "--on",
+    ok("ai", "clinical", "report", "sim-drifting", "1.0", "--results", results, "--period", "2026-02", "--review",
+       str(cm), "--expert", "В. Экспертова", "--expert-years", "12", "--on",
        "2026-03-04", "--out", str(pages["clinical"]), "--user", "Иванова", *ru, *db)
     pages["feedback"] = tmp_path / "fb.html"
     ok("ai", "feedback", "report", "sim-drifting", "1.0", "--results", results, "--feedback",
-       str(svc / "feedback.csv"), "--period", "2026-02", "--on", "2026-03-05", "--out", str(pages["feedback"]),
+       str(svc / "feedback.csv"), "--survey", str(svc / "survey.csv"), "--period", "2026-02", "--on", "2026-03-05",
+       "--out", str(pages["feedback"]),
        "--user", "Иванова", *ru, *db)
     pages["impact"] = tmp_path / "ia.html"
     ok("ai", "impact", "sim-drifting", "1.0", "--data", str(sim / "impact.csv"), "--on", "2026-03-06", "--out",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 MAX_SHOWN = 20
+HIDDEN = object()  # an Issue value not to be shown (a study UID is an identifier: the cell names the place)
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,8 @@ class Issue:
             where.append(f"row {self.row}" if isinstance(self.row, int) else str(self.row))
         if self.field is not None:
             where.append(f"field {self.field}")
-        return f"{', '.join(where)}: value {self.value!r}: {self.message} [rule: {self.rule}]"
+        value = "" if self.value is HIDDEN else f"value {self.value!r}: "
+        return f"{', '.join(where)}: {value}{self.message} [rule: {self.rule}]"
 
 
 class InputFileError(ValueError):

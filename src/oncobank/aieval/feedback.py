@@ -113,3 +113,53 @@ def feedback_report(period: str, processed: pd.DataFrame, feedback: pd.DataFrame
         agreed=int(matched["agrees"].sum()), reasons={r: int((disagreed == r).sum()) for r in REASONS},
         unmatched=int((~inside).sum()), min_coverage=limits.min_feedback,
     )
+
+
+SCORES = (1, 2, 3, 4, 5)  # the survey's scale (OncoBank's format): 1 very dissatisfied … 5 very satisfied
+SATISFIED = 4
+
+
+def read_survey(path: str | Path) -> pd.DataFrame:
+    """The radiologists' satisfaction survey (CSV, XLSX, JSON or Parquet): `score` 1–5, optional `comment`."""
+    p = Path(path)
+    df = read_table(p)
+    check_columns(p, df, ("score",))
+    raw = text(df["score"]).str.removesuffix(".0")
+    bad = ~raw.isin([str(s) for s in SCORES])
+    if bad.any():
+        rows = row_numbers(p, np.flatnonzero(bad.to_numpy()))
+        raise InputFileError([Issue(p.name, row, "score", value, "survey", "expected a whole score from 1 to 5")
+                              for row, value in zip(rows, df.loc[bad, "score"], strict=True)])
+    comment = text(df["comment"]) if "comment" in df.columns else pd.Series([""] * len(df))
+    return pd.DataFrame({"score": raw.astype(int).to_numpy(), "comment": comment.to_numpy()})
+
+
+@dataclass(frozen=True)
+class SurveyReport:
+    """The satisfaction survey: answers per score, mean and median, the share satisfied (4 or 5) with its CI."""
+
+    counts: dict[int, int]
+    mean: float | None
+    median: float | None
+    comments: list[str]
+
+    @property
+    def respondents(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def satisfied(self) -> Estimate:
+        return proportion(sum(n for s, n in self.counts.items() if s >= SATISFIED), self.respondents)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"counts": {str(k): v for k, v in self.counts.items()}, "respondents": self.respondents,
+                "mean": self.mean, "median": self.median, "satisfied": self.satisfied.to_dict(),
+                "comments": self.comments}
+
+
+def survey_report(survey: pd.DataFrame) -> SurveyReport:
+    scores = survey["score"].to_numpy(dtype=int)
+    counts = {s: int((scores == s).sum()) for s in SCORES}
+    return SurveyReport(counts, float(scores.mean()) if scores.size else None,
+                        float(np.median(scores)) if scores.size else None,
+                        [c for c in survey["comment"] if c])

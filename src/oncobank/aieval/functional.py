@@ -1,8 +1,10 @@
 """Functional testing: the checklist of technical and medical criteria over the 5-study set, and its decision.
 
 Every criterion is checked on every study: 1 conforms, 0 is a nonconformity, `na` does not apply (e.g. no
-finding to mark). Each criterion carries whether its nonconformity is critical (the default below; the
-experts may change it on the form). Any critical nonconformity fails the test, which suspends the version.
+finding to mark). "Inconsistencies with the basic functional requirements are critical": every technical
+criterion and the mandatory content are critical by rule (a form that marks one of them 0 is refused); the
+experts decide only for the optional content and the format of the response. Any critical nonconformity fails
+the test, which suspends the version.
 """
 
 from __future__ import annotations
@@ -16,15 +18,16 @@ from oncobank.aieval.labels import label
 from oncobank.aieval.review_form import cell_name, sheet_rows, write_sheet
 
 SHEET = "checklist"
-# (criterion, kind, critical by default), in the order the methodology lists them.
+# (criterion, kind, critical): critical ones are the basic functional requirements, critical by rule; the others
+# are critical only when the experts mark them so. In the order the methodology lists them.
 CRITERIA: tuple[tuple[str, str, bool], ...] = (
-    ("triage", "technical", False),
+    ("triage", "technical", True),
     ("extra_series", "technical", True),
-    ("series_name", "technical", False),
+    ("series_name", "technical", True),
     ("marking", "technical", True),
     ("warning_images", "technical", True),
     ("warning_sr", "technical", True),
-    ("series_sync", "technical", False),
+    ("series_sync", "technical", True),
     ("probability_shown", "technical", True),
     ("category_shown", "technical", True),
     ("sr_structure", "technical", True),
@@ -34,7 +37,7 @@ CRITERIA: tuple[tuple[str, str, bool], ...] = (
 )
 FIELDS = ("criterion", "description", "kind", "critical")
 STUDY = "study:"
-MIN_EXPERT_YEARS = 5  # "more than 5 years of practice"
+BASIC = frozenset(name for name, _, critical in CRITERIA if critical)
 
 
 def write_checklist(study_uids: list[str], path: Path, lang: str = "en",
@@ -119,10 +122,15 @@ def read_checklist(path: Path, min_studies: int) -> FunctionalResult:
                                 "criterion", f"expected one of {', '.join(known)}"))
             continue
         flag = get(col["critical"]).removesuffix(".0")
+        at = f"cell {cell_name(col['critical'] + 1, r)}"
         if flag not in ("1", "0"):
-            issues.append(Issue(path.name, f"cell {cell_name(col['critical'] + 1, r)}", "critical", flag, "critical",
+            issues.append(Issue(path.name, at, "critical", flag, "critical",
                                 "enter 1 (a nonconformity here is critical) or 0"))
-        critical[name] = flag == "1"
+        elif name in BASIC and flag != "1":
+            issues.append(Issue(path.name, at, "critical", flag, "basic_critical",
+                                f"{name} is a basic functional requirement: its nonconformity is critical by rule "
+                                "and cannot be marked 0"))
+        critical[name] = flag == "1" or name in BASIC
         cells[name] = []
         for i, uid in studies:
             text = get(i).lower().removesuffix(".0")
@@ -139,12 +147,3 @@ def read_checklist(path: Path, min_studies: int) -> FunctionalResult:
     if issues:
         raise InputFileError(issues)
     return FunctionalResult([u for _, u in studies], cells, critical, found)
-
-
-def check_experts(technical: str, medical: str, medical_years: float) -> None:
-    """At least one technical specialist and one medical expert with more than 5 years of practice."""
-    if not technical.strip() or not medical.strip():
-        raise ValueError("functional testing needs a technical specialist and a medical expert [rule: experts]")
-    if medical_years <= MIN_EXPERT_YEARS:
-        raise ValueError(f"the medical expert needs more than {MIN_EXPERT_YEARS} years of practice, got "
-                         f"{medical_years:g} [rule: expert_experience]")

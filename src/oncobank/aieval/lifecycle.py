@@ -23,7 +23,7 @@ STAGES: tuple[str, ...] = (
     "finalisation",
 )
 MONITORING = ("technological_monitoring", "clinical_monitoring", "feedback")
-ACTIONS = ("pass", "fail", "remark", "change")
+ACTIONS = ("pass", "fail", "remark", "change", "reinstate")
 STATUSES = ("active", "suspended", "excluded")
 
 MAX_FUNCTIONAL_RETESTS = 2
@@ -35,6 +35,18 @@ NEXT_STAGE = {
     "functional": "calibration",
     "calibration": "technological_monitoring",
 }
+# After a change that leaves the core alone the service proceeds to the next stage at once (methodology §7); a
+# failed functional test is the exception: §2 has it retested (at most twice), so it resumes at functional.
+RESUME_AT = {
+    **NEXT_STAGE,
+    "functional": "functional",
+    "technological_monitoring": "clinical_monitoring",
+    "clinical_monitoring": "feedback",
+    "feedback": "technological_monitoring",
+}
+EXCLUDED = ("the applicant failed functional testing and its two retests and has left the testing track for this "
+            "service and clinical task; registering a new version does not start it again (an administrator may "
+            "reinstate it: oncobank ai reinstate) [rule: excluded]")
 
 
 @dataclass(frozen=True)
@@ -125,16 +137,23 @@ def _result(state: State, event: Event) -> State:
 
 
 def _change(state: State, event: Event) -> State:
-    """The supplier's refinement: back to functional testing if it touches the core, else resume."""
-    if state.status == "excluded":
-        raise LifecycleError("the version has left the testing track; register a new version [rule: excluded]")
+    """The supplier's refinement: back to functional testing if it touches the core, else on to the next stage."""
     if event.touches_core:
         return replace(state, stage="functional", status="active", suspended_at=None, open_remarks=0)
     if state.status == "suspended":
-        # Resume at the stage that failed: its test (or monitoring) is done again on the fixed software.
-        return replace(state, stage=state.suspended_at or state.stage, status="active", suspended_at=None,
+        failed = state.suspended_at or state.stage
+        return replace(state, stage=RESUME_AT.get(failed, failed), status="active", suspended_at=None,
                        open_remarks=0)
     return replace(state, open_remarks=0)
+
+
+def _reinstate(state: State, event: Event) -> State:
+    """The administrator's override of an exclusion: functional testing again, the retest count from zero."""
+    if state.status != "excluded":
+        raise LifecycleError(f"only an excluded version can be reinstated; this one is {state.status} "
+                             "[rule: reinstate]")
+    return replace(state, stage="functional", status="active", suspended_at=None, functional_failures=(),
+                   open_remarks=0)
 
 
 def apply(state: State, event: Event) -> State:
@@ -145,11 +164,10 @@ def apply(state: State, event: Event) -> State:
             f"events must be recorded in date order: {event.on.isoformat()} is before the last event of "
             f"{state.last_event.isoformat()} [rule: date_order]"
         )
+    if event.action == "reinstate":
+        return replace(_reinstate(state, event), last_event=event.on)
     if state.status == "excluded":
-        raise LifecycleError(
-            "the version failed functional testing and two retests and has left the testing track "
-            "[rule: excluded]"
-        )
+        raise LifecycleError(EXCLUDED)
     if event.action in ("pass", "fail"):
         new = _result(state, event)
     elif event.action == "remark":

@@ -13,6 +13,9 @@ from oncobank.aieval.labels import label, percent
 
 def step_reason(kind: str, payload: dict[str, Any], lang: str = "en") -> str:
     """Why the protocol of `kind` (its stored `payload`) led to its step; `lang` en or ru."""
+    if kind == "self_testing":
+        return label(f"why_self_testing_{payload['decision']}", lang).format(
+            modality=label(f"modality_{payload['modality']}", lang), model=payload["model"])
     text = label(f"why_{kind}", lang)
     if kind == "calibration":
         failed = [label(c["name"], lang) for c in payload["checks"] if not c["passed"]]

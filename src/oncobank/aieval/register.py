@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from oncobank.aieval.errors import LifecycleError
 from oncobank.aieval.labels import codes
-from oncobank.aieval.lifecycle import Event, State, apply, replay
+from oncobank.aieval.lifecycle import EXCLUDED, Event, State, apply, replay
 from oncobank.aieval.models import AiProtocol, AiService, AiStageEvent, AiTask, AiVersion
 from oncobank.aieval.thresholds import Thresholds
 from oncobank.store.errors import NotFound
 
 PROTOCOL_PREFIX = {
+    "self_testing": "ST",
     "functional": "FT",
     "calibration": "CT",
     "technological_monitoring": "TM",
@@ -70,24 +72,46 @@ class Issued:
     state: State | None
 
 
+def _lock_numbers(s: Session, prefix: str) -> None:
+    """Serialise the numbering of `prefix`'s protocols until the transaction ends.
+
+    The next number is read (count + 1) and then taken; two writers at once would read the same count. On
+    PostgreSQL an advisory transaction lock per prefix makes the second wait; on SQLite a no-op write takes the
+    database's write lock before anything is read (a read first would let both read, then one fail on write).
+    """
+    if s.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"oncobank ai_protocol {prefix}".encode()).digest()[:8], "big",
+                             signed=True)
+        s.connection().exec_driver_sql(f"SELECT pg_advisory_xact_lock({key})")
+    else:
+        s.connection().exec_driver_sql("UPDATE ai_protocol SET id = id WHERE 0")
+
+
 class Register:
     """Reads and writes the AI register; every stage change goes through the lifecycle rules."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def set_task(self, code: str, name_en: str, name_ru: str, thresholds: Thresholds | None = None) -> int:
-        """Create a clinical task or replace its names and thresholds."""
-        values = (thresholds or Thresholds()).model_dump()
+    def set_task(self, code: str, name_en: str | None = None, name_ru: str | None = None,
+                 thresholds: Thresholds | None = None, *, changes: dict[str, Any] | None = None) -> Thresholds:
+        """Create a clinical task or update it; returns its thresholds as stored.
+
+        `thresholds` replaces all of them; `changes` sets only the named ones and keeps the others (a new task
+        starts from the defaults). Names not given keep their stored values; a new task needs both.
+        """
         with Session(self.engine) as s, s.begin():
-            task = s.scalar(select(AiTask).where(AiTask.code == code))
+            task = s.scalar(select(AiTask).where(AiTask.code == code).with_for_update())
+            base = Thresholds() if task is None else Thresholds(**task.thresholds)
+            values = (thresholds or Thresholds(**{**base.model_dump(), **(changes or {})})).model_dump()
             if task is None:
-                task = AiTask(code=code, name_en=name_en, name_ru=name_ru, thresholds=values)
-                s.add(task)
+                if not name_en or not name_ru:
+                    raise ValueError(f"a new clinical task {code!r} needs its names (--name-en and --name-ru)")
+                s.add(AiTask(code=code, name_en=name_en, name_ru=name_ru, thresholds=values))
             else:
-                task.name_en, task.name_ru, task.thresholds = name_en, name_ru, values
-            s.flush()
-            return task.id
+                task.name_en, task.name_ru = name_en or task.name_en, name_ru or task.name_ru
+                task.thresholds = values
+            return Thresholds(**values)
 
     def add_service(self, code: str, name: str, *, supplier: str, developer: str, modality: str, region: str,
                     patient_group: str, task: str) -> int:
@@ -101,6 +125,12 @@ class Register:
                 raise NotFound(f"no clinical task {task!r}; add it first with 'oncobank ai task set'")
             if s.scalar(select(AiService.id).where(AiService.code == code)) is not None:
                 raise LifecycleError(f"service {code!r} is already registered")
+            # The exclusion is the applicant's, for the service and the clinical task: not undone by a new code.
+            same = select(AiVersion.id).join(AiService).where(
+                AiService.supplier == supplier, AiService.name == name, AiService.task_id == task_row.id,
+                AiVersion.status == "excluded")
+            if s.scalar(same.limit(1)) is not None:
+                raise LifecycleError(f"{supplier!r} registered {name!r} for this clinical task before: {EXCLUDED}")
             service = AiService(code=code, name=name, supplier=supplier, developer=developer, modality=modality,
                                 region=region, patient_group=patient_group, task_id=task_row.id)
             s.add(service)
@@ -119,6 +149,10 @@ class Register:
                                                          AiVersion.version == version))
             if exists is not None:
                 raise LifecycleError(f"version {version!r} of {service!r} is already registered")
+            excluded = s.scalar(select(AiVersion.version).where(AiVersion.service_id == service_id,
+                                                                AiVersion.status == "excluded").limit(1))
+            if excluded is not None:
+                raise LifecycleError(f"version {excluded} of {service!r}: {EXCLUDED}")
             start = State()
             row = AiVersion(service_id=service_id, version=version, declared=declared, registered_on=registered_on,
                             stage=start.stage, status=start.status, events=0)
@@ -166,9 +200,10 @@ class Register:
         protocol's files with; everything commits when the block ends and nothing is kept if it raises, so a
         protocol whose file could not be written (no Chromium, a full disk) leaves its number free.
         """
+        prefix = f"{PROTOCOL_PREFIX[kind]}-{issued_on.year}-"
         with Session(self.engine) as s, s.begin():
+            _lock_numbers(s, prefix)
             version, state = self._next_state(s, version_id, event) if event is not None else (None, None)
-            prefix = f"{PROTOCOL_PREFIX[kind]}-{issued_on.year}-"
             count = s.scalar(select(func.count()).select_from(AiProtocol).where(AiProtocol.number.like(prefix + "%")))
             number = f"{prefix}{(count or 0) + 1:04d}"
             s.add(AiProtocol(number=number, kind=kind, version_id=version_id, issued_on=issued_on, period=period,

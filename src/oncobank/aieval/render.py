@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from oncobank.aieval.labels import interval, label, number, p_value, percent
+from oncobank.aieval.rules import source_label
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -27,6 +28,7 @@ def render_html(template: str, context: dict[str, Any], lang: str = "en") -> str
     env = Environment(loader=PackageLoader("oncobank.aieval", "templates"), autoescape=select_autoescape(),
                       undefined=StrictUndefined)
     env.globals["t"] = lambda key: label(key, lang)
+    env.globals["source"] = lambda rule: source_label(rule, lang)
     env.filters["num"] = lambda v, d=3: number(v, d, lang)
     env.filters["pct"] = lambda v, d=1: percent(v, d, lang)
     env.filters["p"] = lambda v: p_value(v, lang)

@@ -14,7 +14,8 @@ from oncobank.aieval.errors import InputFileError, Issue
 from oncobank.aieval.labels import label
 
 SHEET = "review"
-# (field, column label key); defect groups take 1 or empty, agreement columns 1 (agrees) or 0.
+# Defect groups take 1 or empty; agreement columns 1 (agrees) or empty (disagrees), as the published form says
+# ("only values 1 or empty"; "leave the agreement cell empty if you disagree"); a 0 is read as a disagreement.
 TECH_COLUMNS = ("study_uid", "defect_c", "defect_d", "defect_e", "agree_conclusion", "agree_localisation",
                 "comment", "screenshot")
 RATINGS = ("full", "incorrect", "false_positive", "false_negative")
@@ -52,7 +53,8 @@ def write_form(sample: pd.DataFrame, path: Path, kind: str, lang: str = "en") ->
     columns = TECH_COLUMNS if kind == "technological" else CLINICAL_COLUMNS
     rows = [[uid] + [None] * (len(columns) - 1) for uid in sample["study_uid"]]
     lists = {"conclusion": RATINGS, "localisation": RATINGS} if kind == "clinical" else None
-    return write_sheet(path, SHEET, [label(c, lang) for c in columns], list(columns), rows, lists)
+    labels = [label(f"form_{c}" if c in MARKS else c, lang) for c in columns]
+    return write_sheet(path, SHEET, labels, list(columns), rows, lists)
 
 
 def cell_name(col: int, row: int) -> str:
@@ -123,8 +125,9 @@ def read_form(path: Path, kind: str) -> pd.DataFrame:
                     issues.append(Issue(path.name, at, name, value, "mark", "mark 1 for a defect or leave empty"))
                 record[name] = text in ("1", "1.0")
             elif name in AGREEMENT:
-                if text not in ("1", "0", "1.0", "0.0"):
-                    issues.append(Issue(path.name, at, name, value, "agreement", "enter 1 (agrees) or 0 (does not)"))
+                if text not in ("", "1", "0", "1.0", "0.0"):
+                    issues.append(Issue(path.name, at, name, value, "agreement",
+                                        "enter 1 if you agree, leave empty if you do not"))
                 record[name] = text in ("1", "1.0")
             elif name in ("conclusion", "localisation"):
                 if text not in RATINGS:
@@ -132,10 +135,11 @@ def read_form(path: Path, kind: str) -> pd.DataFrame:
                 record[name] = text
             else:
                 record[name] = text or None
+        record["sheet_row"] = r
         records.append(record)
     if issues:
         raise InputFileError(issues)
-    frame = pd.DataFrame.from_records(records, columns=list(columns))
+    frame = pd.DataFrame.from_records(records, columns=[*columns, "sheet_row"])
     dup = frame["study_uid"].duplicated()
     if dup.any():
         raise InputFileError([Issue(path.name, None, "study_uid", uid, "unique", "the study is reviewed twice")

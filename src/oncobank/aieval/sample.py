@@ -7,6 +7,8 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from oncobank.aieval.errors import HIDDEN, InputFileError, Issue
+
 
 def uid_keys(uids: pd.Series, seed: int) -> np.ndarray:
     """A 64-bit pseudo-random key per study that depends only on the seed and its UID."""
@@ -39,3 +41,22 @@ def stratified_sample(studies: pd.DataFrame, n: int, seed: int, stratum: str = "
     if not picked:
         return studies.iloc[0:0]
     return pd.concat(picked).sort_values("study_uid", ignore_index=True)
+
+
+def check_sample(form: pd.DataFrame, drawn: pd.DataFrame, file: str, command: str, rule: str) -> None:
+    """The form must hold exactly the studies of the `drawn` sample: none missing, none from elsewhere.
+
+    `form` is a read form (`study_uid`, `sheet_row`); `command` is how to draw the sample again, for the
+    message. Foreign rows are named by their cell, missing studies by their count (UIDs are not shown).
+    """
+    wanted = set(drawn["study_uid"])
+    issues = [Issue(file, f"cell A{row}", "study_uid", HIDDEN, rule,
+                    f"this study is not one of the {len(wanted)} studies of the drawn sample")
+              for uid, row in zip(form["study_uid"], form["sheet_row"], strict=True) if uid not in wanted]
+    missing = len(wanted - set(form["study_uid"]))
+    if missing:  # first: the foreign rows may be more than an error message shows
+        issues.insert(0, Issue(file, None, "study_uid", HIDDEN, rule,
+                            f"{missing} of the {len(wanted)} studies of the drawn sample have no row (the form has "
+                            f"{len(form)}); fill the form drawn with `{command}`"))
+    if issues:
+        raise InputFileError(issues)

@@ -89,8 +89,9 @@ def fill_form(form: Path, sim: Path, seed: int = 1) -> str:
             if r.u2 < profile.defect_ce_rate:
                 ws.cell(row, col[("defect_c", "defect_d", "defect_e")[int(r.u0 * 3)]]).value = 1
             correct = bool(r.positive == r.truth)
-            ws.cell(row, col["agree_conclusion"]).value = int(correct)
-            ws.cell(row, col["agree_localisation"]).value = int(correct and not r.loc_error)
+            # as the published form asks: 1 when agreeing, the cell left empty otherwise
+            ws.cell(row, col["agree_conclusion"]).value = 1 if correct else None
+            ws.cell(row, col["agree_localisation"]).value = 1 if correct and not r.loc_error else None
     wb.save(form)
     return kind
 

@@ -131,6 +131,13 @@ def feedback_entries(profile: Profile, results: pd.DataFrame, truth: pd.DataFram
                          "radiologist": [f"R{int(k % 12) + 1:02d}" for k in uid_keys(picked["study_uid"], seed + 1)]})
 
 
+def survey_answers(seed: int, respondents: int = 12) -> pd.DataFrame:
+    """The radiologists' satisfaction survey: one score of 1–5 per respondent (mostly satisfied)."""
+    rng = np.random.default_rng(seed)
+    scores = rng.choice((2, 3, 4, 5), size=respondents, p=(0.1, 0.2, 0.45, 0.25))
+    return pd.DataFrame({"respondent": [f"R{i + 1:02d}" for i in range(respondents)], "score": scores})
+
+
 def impact_data(services: list[str], start: datetime, months: int, per_month: int, seed: int) -> pd.DataFrame:
     """Severity categories (CT-0…CT-4) reported with and without AI, per service and month."""
     rng = np.random.default_rng(seed)
@@ -184,6 +191,7 @@ def simulate(out: Path, months: int = 6, per_month: int = 2000, seed: int = 1,
         results.to_parquet(folder / "results.parquet", index=False)
         truth.to_parquet(folder / "hidden_truth.parquet", index=False)
         feedback_entries(profile, results, truth, seed * 10 + i).to_csv(folder / "feedback.csv", index=False)
+        survey_answers(seed * 10 + i).to_csv(folder / "survey.csv", index=False)
         if sr:
             write_srs(results, f"Simulated {name} service", "Sim LLC", folder / "sr", sr)
         manifest["services"].append({  # type: ignore[attr-defined]

@@ -45,7 +45,8 @@ VersionArg = Annotated[str, typer.Argument(help="Version of the service, e.g. 1.
 OnOpt = Annotated[str | None, typer.Option("--on", help="Date of the step, YYYY-MM-DD (default: today).")]
 ResultsOpt = Annotated[Path, typer.Option(
     "--results", help="Per-study results: CSV, XLSX, JSON or Parquet, or result SRs (a .dcm file or a folder).")]
-PeriodOpt = Annotated[str, typer.Option("--period", help="The monitoring period, a calendar month YYYY-MM.")]
+PeriodOpt = Annotated[str, typer.Option(
+    "--period", help="The monitoring period: a month YYYY-MM, a quarter YYYY-Qn or a range YYYY-MM-DD..YYYY-MM-DD.")]
 ProtocolOut = Annotated[Path, typer.Option(
     "--out", help="Where to write the protocol: .html, or .pdf (printed with Chromium).")]
 FormOut = Annotated[Path, typer.Option("--out", help="Where to write the form (.xlsx).")]
@@ -53,6 +54,8 @@ ReviewOpt = Annotated[Path, typer.Option("--review", help="The filled form of th
 SizeOpt = Annotated[int, typer.Option("--size", help="Studies in the sample.")]
 SeedOpt = Annotated[int, typer.Option("--seed", help="Seed of the pseudo-random draw (same seed, same result).")]
 SHARE = "(a share, 0–1)"
+TechnicalOpt = Annotated[list[str] | None, typer.Option(
+    "--technical-specialist", help="Name of a technical specialist who took part (repeat).")]
 
 
 def _register(db: str | None) -> Any:
@@ -97,44 +100,73 @@ def _reason(step: dict[str, Any], protocols: dict[str, dict[str, Any]], lang: st
     return step_reason(protocol["kind"], protocol["payload"], lang) if step["reason"] == english else step["reason"]
 
 
+def _opt(name: str, text: str) -> Any:
+    return typer.Option(name, help=text)
+
+
 @task_app.command("set")
 @friendly(FileNotFoundError)
 def task_set(code: Annotated[str, typer.Argument(help="Code of the clinical task, e.g. nodules.")],
-             name_en: Annotated[str, typer.Option("--name-en", help="Name of the task in English.")],
-             name_ru: Annotated[str, typer.Option("--name-ru", help="Name of the task in Russian.")],
-             min_auc: Annotated[float, typer.Option(
-                 "--min-auc", help="Calibration: minimum AUC, 0.81 (0.91 for tasks that demand it).")] = 0.81,
-             max_minutes: Annotated[float, typer.Option(
-                 "--max-minutes", help="Maximum processing time per study, minutes.")] = 6.5,
-             min_processed: Annotated[float, typer.Option(
-                 "--min-processed", help=f"Calibration: minimum share of studies processed {SHARE}.")] = 0.90,
-             max_defect_rate: Annotated[float, typer.Option(
-                 "--max-defect-rate",
-                 help=f"Technological monitoring: a larger estimated share with defects suspends {SHARE}.")] = 0.10,
-             min_feedback: Annotated[float, typer.Option(
-                 "--min-feedback", help=f"Feedback must cover at least this share of processed studies {SHARE}.")
-             ] = 0.05,
-             clinical_max_errors: Annotated[float, typer.Option(
-                 "--clinical-max-errors",
-                 help=f"Clinical monitoring: a larger share of false conclusions suspends {SHARE}.")] = 0.25,
-             clinical_max_discordant: Annotated[float, typer.Option(
-                 "--clinical-max-discordant",
-                 help=f"Clinical monitoring: a larger share not in full compliance asks for changes {SHARE}.")
-             ] = 0.35,
+             name_en: Annotated[str | None, _opt("--name-en", "Name of the task in English (a new task).")] = None,
+             name_ru: Annotated[str | None, _opt("--name-ru", "Name of the task in Russian (a new task).")] = None,
+             min_auc: Annotated[float | None, _opt(
+                 "--min-auc", "Calibration: minimum AUC, 0.81 (0.91 for tasks that demand it).")] = None,
+             max_minutes: Annotated[float | None, _opt(
+                 "--max-minutes", "Maximum time to accept, process and return one study, minutes (6.5).")] = None,
+             time_statistic: Annotated[str | None, _opt(
+                 "--time-statistic", "How calibration holds the per-study limit: share_over (the share of studies "
+                 "over it, at most --max-time-share), max or median.")] = None,
+             max_time_share: Annotated[float | None, _opt(
+                 "--max-time-share", f"Calibration: largest share of studies over the time limit {SHARE} (0).")
+             ] = None,
+             min_processed: Annotated[float | None, _opt(
+                 "--min-processed", f"Calibration: minimum share of studies processed {SHARE} (0.90).")] = None,
+             max_deviation: Annotated[float | None, _opt(
+                 "--max-deviation", "Calibration: largest relative shortfall of a declared metric (0.10).")] = None,
+             pretest_probability: Annotated[float | None, _opt(
+                 "--pretest-probability", "Calibration: prevalence for NPV and PPV of the max-NPV and max-PPV "
+                 "points (0.05).")] = None,
+             max_defect_rate: Annotated[float | None, _opt(
+                 "--max-defect-rate", f"Technological monitoring: a larger share with defects suspends {SHARE} "
+                 "(0.10).")] = None,
+             defect_rule: Annotated[str | None, _opt(
+                 "--defect-rule", "Technological monitoring: combined (one estimated rate of (a)–(e)) or "
+                 "per_group ((a), (b), (c)–(e) each against the limit).")] = None,
+             min_feedback: Annotated[float | None, _opt(
+                 "--min-feedback", f"Feedback must cover at least this share of processed studies {SHARE} (0.05).")
+             ] = None,
+             clinical_max_errors: Annotated[float | None, _opt(
+                 "--clinical-max-errors", f"Clinical monitoring: a larger share of false conclusions suspends {SHARE} "
+                 "(0.25).")] = None,
+             clinical_max_discordant: Annotated[float | None, _opt(
+                 "--clinical-max-discordant", "Clinical monitoring: a larger share not in full compliance asks for "
+                 f"changes {SHARE} (0.35).")] = None,
              lang: LangOption = "en", db: DbOption = None) -> None:
-    """Create a clinical task or change its thresholds (options not given take their defaults)."""
-    from oncobank.aieval.thresholds import Thresholds
-
-    limits = Thresholds(min_auc=min_auc, max_minutes=max_minutes, min_processed=min_processed,
-                        max_defect_rate=max_defect_rate, min_feedback=min_feedback,
-                        clinical_max_errors=clinical_max_errors, clinical_max_discordant=clinical_max_discordant)
-    _register(db).set_task(code, name_en, name_ru, limits)
-    table = Table(title=f"{label('task_thresholds', lang)}: {name_ru if lang == 'ru' else name_en}")
+    """Create a clinical task or change the thresholds given; the others keep their values (a new task: defaults)."""
+    given = {"min_auc": min_auc, "max_minutes": max_minutes, "time_statistic": time_statistic,
+             "max_time_share": max_time_share, "min_processed": min_processed, "max_deviation": max_deviation,
+             "pretest_probability": pretest_probability, "max_defect_rate": max_defect_rate,
+             "defect_rule": defect_rule, "min_feedback": min_feedback, "clinical_max_errors": clinical_max_errors,
+             "clinical_max_discordant": clinical_max_discordant}
+    limits = _register(db).set_task(code, name_en, name_ru, changes={k: v for k, v in given.items() if v is not None})
+    title = (name_ru if lang == "ru" else name_en) or code
+    table = Table(title=f"{label('task_thresholds', lang)}: {title}")
     table.add_column(label("threshold", lang))
     table.add_column(label("value", lang), justify="right", no_wrap=True)
-    for row in limits.rows(lang):
-        table.add_row(*row)
+    table.add_column(label("source", lang))
+    for (name, text), key in zip(limits.rows(lang), limits.model_dump(), strict=True):
+        table.add_row(name, text, _threshold_source(key, lang))
     console.print(table)
+
+
+def _threshold_source(key: str, lang: str) -> str:
+    from oncobank.aieval.rules import BY_ID, source_label
+
+    rule = {"sample_size": "tech_sample", "functional_studies": "functional_studies",
+            "calibration_studies": "calibration_set", "min_feedback": "min_feedback",
+            "max_defect_rate": "defect_rate", "clinical_max_errors": "clinical_limits",
+            "clinical_max_discordant": "clinical_limits", "max_time_share": "time_statistic"}.get(key, key)
+    return source_label(rule, lang) if rule in BY_ID else ""
 
 
 @service_app.command("add")
@@ -217,6 +249,49 @@ def record(service: ServiceArg, version: VersionArg,
     console.print(f"{service} {version}: stage {state.stage}, status {state.status}", highlight=False)
 
 
+@app.command("selftest")
+@friendly(FileNotFoundError)
+def selftest(service: ServiceArg, version: VersionArg,
+             modality: Annotated[str, typer.Option(
+                 "--modality", help=f"Modality of the open data set: {', '.join(codes('modality'))}.")],
+             procedure: Annotated[str, typer.Option("--procedure", help="Procedure type of the data set's studies.")],
+             manufacturer: Annotated[str, typer.Option("--manufacturer", help="Manufacturer of the device.")],
+             model: Annotated[str, typer.Option("--model", help="Model of the device.")],
+             compatible: Annotated[bool, typer.Option(
+                 "--compatible/--not-compatible", help="The outcome of the supplier's compatibility check.")],
+             out: ProtocolOut,
+             notes: Annotated[str, typer.Option("--notes", help="Notes of the self-test.")] = "",
+             on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
+    """Stage 1: record the open data set's parameters and the compatibility outcome (protocol ST-…)."""
+    from oncobank.aieval.lifecycle import Event
+    from oncobank.aieval.selftest import SelfTest
+
+    result = SelfTest(modality.strip().upper(), procedure, manufacturer, model, compatible, notes)
+    reg = _register(db)
+    info = reg.info(reg.version_id(service, version))
+    payload = result.to_dict()
+    event = Event(_day(on), "pass" if compatible else "fail", "self_testing", step_reason("self_testing", payload))
+    protocol, state = _publish(reg, info, "self_testing", result.decision, payload, "selftest.html.j2",
+                               {"st": result}, out, lang, event.on, event=event, user=user)
+    console.print(f"Protocol {protocol}: {result.decision.replace('_', ' ')} → {out}; stage {state.stage}, status "
+                  f"{state.status}", highlight=False)
+
+
+@app.command("reinstate")
+@friendly(FileNotFoundError)
+def reinstate(service: ServiceArg, version: VersionArg,
+              reason: Annotated[str, typer.Option(
+                  "--reason", help="Why the exclusion is lifted (kept in the history).")],
+              on: OnOpt = None, user: UserOption = None, db: DbOption = None) -> None:
+    """Administrator's override: lift the exclusion after two failed retests; functional testing starts again."""
+    from oncobank.aieval.lifecycle import Event
+
+    reg = _register(db)
+    state = reg.record(reg.version_id(service, version), Event(_day(on), "reinstate", "functional", reason),
+                       current_user(user))
+    console.print(f"{service} {version}: reinstated; stage {state.stage}, status {state.status}", highlight=False)
+
+
 @app.command("history")
 @friendly(FileNotFoundError)
 def history(service: ServiceArg, version: VersionArg, db: DbOption = None, as_json: JsonOption = False,
@@ -269,23 +344,30 @@ def calibrate(service: ServiceArg, version: VersionArg,
                   "--results", help="Results on the calibration set: per-study rows or result SRs.")],
               truth: Annotated[Path, typer.Option(
                   "--truth", help="Expert truth of the calibration set: study_uid and truth (1/0).")],
-              out: ProtocolOut, on: OnOpt = None, lang: LangOption = "en", user: UserOption = None,
-              db: DbOption = None) -> None:
-    """Calibration test: compute, store a numbered protocol, write it (.html or .pdf), record pass or fail."""
+              out: ProtocolOut, technical: TechnicalOpt = None,
+              medical_expert: Annotated[str, typer.Option("--medical-expert", help="Name of the medical expert.")
+                                        ] = "",
+              on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
+    """Calibration test on 100 studies (half with the target): compute, store a numbered protocol, record the step."""
     from oncobank.aieval.calibration import calibrate as compute
+    from oncobank.aieval.calibration import check_calibration_set
     from oncobank.aieval.lifecycle import Event
     from oncobank.aieval.results import read_results, read_truth
+    from oncobank.aieval.staff import check_staff
 
+    staff = check_staff("calibration", {"technical": technical or [], "medical": [medical_expert]})
     reg = _register(db)
     vid = reg.version_id(service, version)
     info = reg.info(vid)
-    result = compute(read_results(results), read_truth(truth), info.declared, info.thresholds)
-    payload = result.to_dict()
+    truth_set = read_truth(truth)
+    check_calibration_set(truth_set, info.thresholds, truth.name)
+    result = compute(read_results(results), truth_set, info.declared, info.thresholds)
+    payload = {**result.to_dict(), "staff": staff}
     event = Event(_day(on), "pass" if result.passed else "fail", "calibration", step_reason("calibration", payload),
                   critical=not result.passed)
     protocol, state = _publish(reg, info, "calibration", payload["decision"], payload, "calibration.html.j2",
-                               {"r": {**payload, "checks": result.checks}}, out, lang, event.on, event=event,
-                               user=user)
+                               {"r": {**payload, "checks": result.checks}, "staff": staff}, out, lang, event.on,
+                               event=event, user=user)
     console.print(f"Protocol {protocol}: {payload['decision']} (AUC {result.auc['estimate']:.3f}) → {out}; "
                   f"stage {state.stage}, status {state.status}", highlight=False)
 
@@ -298,48 +380,115 @@ def tech_sample(results: ResultsOpt, period: PeriodOpt, out: FormOut, size: Size
     _draw_sample(results, period, out, size, seed, "technological", lang)
 
 
-def _draw_sample(results: Path, period: str, out: Path, size: int, seed: int, kind: str, lang: str) -> None:
-    from oncobank.aieval.results import read_results
-    from oncobank.aieval.review_form import write_form
+def _drawn(results: Any, period: Any, size: int, seed: int) -> Any:
+    """The reproducible sample of `period`'s unique processed studies; an error when the period has none."""
     from oncobank.aieval.sample import stratified_sample
     from oncobank.aieval.techmon import sample_frame
 
-    sample = stratified_sample(sample_frame(read_results(results), period), size, seed)
+    frame = sample_frame(results, period)
+    if frame.empty:
+        raise ValueError(f"no processed studies sent in period {period.name} [rule: periods]")
+    return stratified_sample(frame, size, seed)
+
+
+def _draw_sample(results: Path, period: str, out: Path, size: int, seed: int, kind: str, lang: str) -> None:
+    from oncobank.aieval.periods import parse_period
+    from oncobank.aieval.results import read_results
+    from oncobank.aieval.review_form import write_form
+
+    sample = _drawn(read_results(results), parse_period(period), size, seed)
     write_form(sample, out, kind, lang)
     console.print(f"{len(sample)} studies of {period} → {out}", highlight=False)
+
+
+def _reviewed(results: Any, period: Any, review: Path, kind: str, size: int, seed: int) -> Any:
+    """The filled form of `kind`, checked to hold exactly the sample drawn for `period` (size and seed)."""
+    from oncobank.aieval.review_form import read_form
+    from oncobank.aieval.sample import check_sample
+
+    drawn = _drawn(results, period, size, seed)
+    form = read_form(review, kind)
+    sub = "tech" if kind == "technological" else "clinical"
+    check_sample(form, drawn, review.name, f"oncobank ai {sub} sample --period {period.name} --size {size} --seed "
+                 f"{seed}", "tech_sample" if kind == "technological" else "clinical_sample")
+    return form
+
+
+def _screenshots(form: Any, folder: Path | None, review: Path) -> list[tuple[str, str]]:
+    """The screenshots the form names, embedded from `folder` (each must be there); none without a folder."""
+    import base64
+    import mimetypes
+
+    from oncobank.aieval.errors import InputFileError, Issue
+
+    if folder is None:
+        return []
+    shots, issues = [], []
+    for name, row in zip(form["screenshot"], form["sheet_row"], strict=True):
+        if not name:
+            continue
+        path = folder / str(name)
+        mime = mimetypes.guess_type(path.name)[0] or ""
+        if not path.is_file() or not mime.startswith("image/"):
+            issues.append(Issue(review.name, f"cell H{row}", "screenshot", name, "screenshot",
+                                f"no image of that name in {folder.name}"))
+            continue
+        shots.append((str(name), f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode()))
+    if issues:
+        raise InputFileError(issues)
+    return shots
 
 
 @tech_app.command("report")
 @friendly(FileNotFoundError)
 def tech_report(service: ServiceArg, version: VersionArg, results: ResultsOpt, period: PeriodOpt,
-                review: ReviewOpt, out: ProtocolOut,
+                review: ReviewOpt, out: ProtocolOut, technical: TechnicalOpt = None,
+                responsible: Annotated[str | None, typer.Option(
+                    "--responsible", help="Who is responsible for the report (default: the first specialist).")
+                                       ] = None,
+                notes: Annotated[str, typer.Option("--notes", help="Notes of the report.")] = "",
+                screenshots: Annotated[Path | None, typer.Option(
+                    "--screenshots", help="Folder of the screenshots the form names (embedded as an appendix).")
+                                       ] = None,
+                seed: SeedOpt = 1,
                 chart: Annotated[Path | None, typer.Option("--chart", help="Trend chart (.png/.svg) of past reports.")
                                  ] = None,
                 on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
     """The period's technological monitoring report; more than 10 % defects suspends the version."""
     from oncobank.aieval.lifecycle import Event
+    from oncobank.aieval.periods import parse_period
     from oncobank.aieval.render import staged
     from oncobank.aieval.results import read_results
-    from oncobank.aieval.review_form import read_form
-    from oncobank.aieval.techmon import auto_defects
+    from oncobank.aieval.staff import check_staff
+    from oncobank.aieval.techmon import auto_defects, defect_list
     from oncobank.aieval.techmon import tech_report as build
 
+    names = technical or []
+    staff = check_staff("technological_monitoring", {"technical": names, "responsible": [responsible or
+                                                                                         (names or [""])[0]]})
+    span = parse_period(period)
     reg = _register(db)
     vid = reg.version_id(service, version)
     info = reg.info(vid)
-    by_period = {a.period: a for a in auto_defects(read_results(results), info.thresholds.max_minutes)}
-    if period not in by_period:
-        raise ValueError(f"no studies sent in period {period}; the file has {', '.join(by_period) or 'none'}")
-    report = build(by_period[period], read_form(review, "technological"), info.thresholds)
-    payload = report.to_dict()
+    frame = read_results(results)
+    found = auto_defects(frame, info.thresholds.max_minutes, span)
+    if not found:
+        raise ValueError(f"no studies sent in period {span.name} [rule: periods]")
+    form = _reviewed(frame, span, review, "technological", info.thresholds.sample_size, seed)
+    shots = _screenshots(form, screenshots, review)
+    report = build(found[0], form, info.thresholds)
+    sample = form.drop(columns="sheet_row").to_dict("records")
+    payload = {**report.to_dict(), "staff": staff, "notes": notes, "seed": seed, "defects": defect_list(form),
+               "sample": sample, "screenshots": [name for name, _ in shots]}
     event = Event(_day(on), "fail" if report.suspended else "pass", "technological_monitoring",
                   step_reason("technological_monitoring", payload), critical=report.suspended)
     with staged(*([chart] if chart is not None else [])) as drawn:
         chart_uri = _trend(reg, vid, report, drawn[0], lang) if drawn else None
+        context = {"rows": report.rows(lang), "report": report, "chart": chart_uri, "staff": staff, "notes": notes,
+                   "defects": payload["defects"], "sample": sample, "screenshots": shots}
         protocol, state = _publish(reg, info, "technological_monitoring", report.decision, payload,
-                                   "technological.html.j2", {"rows": report.rows(lang), "report": report,
-                                                             "chart": chart_uri}, out, lang, event.on, event=event,
-                                   user=user, period=period)
+                                   "technological.html.j2", context, out, lang, event.on, event=event, user=user,
+                                   period=span.name)
     console.print(f"Report {protocol}: {report.decision} ({100 * report.defect_rate:.1f} % defective) → {out}; "
                   f"stage {state.stage}, status {state.status}", highlight=False)
 
@@ -354,7 +503,8 @@ def _trend(reg: Any, vid: int, report: Any, path: Path, lang: str) -> str:
     fields = AutoDefects.__dataclass_fields__
     reports = [TechReport(p["period"], AutoDefects(**{k: p[k] for k in fields}), p["sample_size"],
                           p["defect_c"], p["defect_d"], p["defect_e"], p["defect_ce"], p["defect_rate"],
-                          p["limit"]) for p in past]
+                          p["limit"], p.get("agree_conclusion", 0), p.get("agree_localisation", 0),
+                          p.get("rule", "combined")) for p in past]
     trend_chart(sorted([*reports, report], key=lambda r: r.period), path, lang)
     mime = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
     return f"data:{mime};base64," + base64.b64encode(path.read_bytes()).decode()
@@ -370,26 +520,36 @@ def clinical_sample(results: ResultsOpt, period: PeriodOpt, out: FormOut, size: 
 
 @clinical_app.command("report")
 @friendly(FileNotFoundError)
-def clinical_report(service: ServiceArg, version: VersionArg, period: PeriodOpt, review: ReviewOpt,
-                    out: ProtocolOut, on: OnOpt = None, lang: LangOption = "en", user: UserOption = None,
+def clinical_report(service: ServiceArg, version: VersionArg, results: ResultsOpt, period: PeriodOpt,
+                    review: ReviewOpt, out: ProtocolOut,
+                    expert: Annotated[str, typer.Option("--expert", help="Name of the expert who rated the sample.")
+                                      ] = "",
+                    expert_years: Annotated[float | None, typer.Option(
+                        "--expert-years", help="The expert's years of practice (more than 5).")] = None,
+                    seed: SeedOpt = 1, on: OnOpt = None, lang: LangOption = "en", user: UserOption = None,
                     db: DbOption = None) -> None:
     """The period's clinical monitoring report: continue, changes needed (a remark) or suspend (critical)."""
     from oncobank.aieval.clinmon import clinical_report as build
     from oncobank.aieval.lifecycle import Event
-    from oncobank.aieval.review_form import read_form
+    from oncobank.aieval.periods import parse_period
+    from oncobank.aieval.results import read_results
+    from oncobank.aieval.staff import check_staff
 
+    staff = check_staff("clinical_monitoring", {"expert": [expert]}, expert_years)
+    span = parse_period(period)
     reg = _register(db)
     info = reg.info(reg.version_id(service, version))
-    report = build(period, read_form(review, "clinical"), info.thresholds)
-    payload = report.to_dict()
+    form = _reviewed(read_results(results), span, review, "clinical", info.thresholds.sample_size, seed)
+    report = build(span.name, form, info.thresholds)
+    payload = {**report.to_dict(), "staff": staff, "expert_years": expert_years, "seed": seed}
     action = {"continue": "pass", "changes": "remark", "suspend": "fail"}[report.decision]
     event = Event(_day(on), action, "clinical_monitoring", step_reason("clinical_monitoring", payload),
                   critical=report.decision == "suspend")
     shares = [("clinical_errors", report.errors, report.error_share, report.max_errors),
               ("clinical_discordant", report.discordant, report.discordant_share, report.max_discordant)]
-    protocol, state = _publish(reg, info, "clinical_monitoring", report.decision, payload,
-                               "clinical.html.j2", {"report": report, "rows": report.rows(lang), "shares": shares},
-                               out, lang, event.on, event=event, user=user, period=period)
+    protocol, state = _publish(reg, info, "clinical_monitoring", report.decision, payload, "clinical.html.j2",
+                               {"report": report, "rows": report.rows(lang), "shares": shares, "staff": staff},
+                               out, lang, event.on, event=event, user=user, period=span.name)
     console.print(f"Report {protocol}: {report.decision} ({report.errors} false, {report.discordant} discordant of "
                   f"{report.sample_size}) → {out}; stage {state.stage}, status {state.status}", highlight=False)
 
@@ -401,25 +561,32 @@ def feedback_report(service: ServiceArg, version: VersionArg,
                         "--results", help="Per-study results (which of the period's studies were processed).")],
                     feedback: Annotated[Path, typer.Option(
                         "--feedback", help="Radiologists' feedback entries: CSV, XLSX, JSON or Parquet.")],
-                    period: PeriodOpt, out: ProtocolOut, on: OnOpt = None, lang: LangOption = "en",
-                    user: UserOption = None, db: DbOption = None) -> None:
+                    period: PeriodOpt, out: ProtocolOut,
+                    survey: Annotated[Path | None, typer.Option(
+                        "--survey", help="The radiologists' satisfaction survey: score 1–5, optional comment.")
+                                      ] = None,
+                    on: OnOpt = None, lang: LangOption = "en", user: UserOption = None, db: DbOption = None) -> None:
     """The period's feedback report; coverage below 5 % of processed studies is recorded as a remark."""
     from oncobank.aieval.feedback import feedback_report as build
-    from oncobank.aieval.feedback import read_feedback
+    from oncobank.aieval.feedback import read_feedback, read_survey, survey_report
     from oncobank.aieval.lifecycle import Event
+    from oncobank.aieval.periods import parse_period
     from oncobank.aieval.results import read_results
     from oncobank.aieval.techmon import sample_frame
 
+    span = parse_period(period)
     reg = _register(db)
     info = reg.info(reg.version_id(service, version))
-    processed = sample_frame(read_results(results), period)
+    processed = sample_frame(read_results(results), span)
     if processed.empty:
-        raise ValueError(f"no processed studies sent in period {period}")
-    report = build(period, processed, read_feedback(feedback), info.thresholds)
-    payload = report.to_dict()
+        raise ValueError(f"no processed studies sent in period {span.name} [rule: periods]")
+    report = build(span.name, processed, read_feedback(feedback), info.thresholds)
+    answers = survey_report(read_survey(survey)) if survey is not None else None
+    payload = {**report.to_dict(), "survey": answers.to_dict() if answers is not None else None}
     event = Event(_day(on), "remark" if report.short else "pass", "feedback", step_reason("feedback", payload))
     protocol, state = _publish(reg, info, "feedback", report.decision, payload, "feedback.html.j2",
-                               {"report": report}, out, lang, event.on, event=event, user=user, period=period)
+                               {"report": report, "survey": answers}, out, lang, event.on, event=event, user=user,
+                               period=span.name)
     flag = " — coverage short" if report.short else ""
     console.print(f"Report {protocol}: coverage {100 * report.coverage:.1f} %{flag}, agreement "
                   f"{100 * report.agreement.estimate:.1f} % → {out}; stage {state.stage}, status {state.status}",
@@ -464,10 +631,11 @@ def functional_report(service: ServiceArg, version: VersionArg,
                       on: OnOpt = None, lang: LangOption = "en", user: UserOption = None,
                       db: DbOption = None) -> None:
     """The functional testing protocol; a critical nonconformity fails the test (and suspends the version)."""
-    from oncobank.aieval.functional import CRITERIA, check_experts, read_checklist
+    from oncobank.aieval.functional import CRITERIA, read_checklist
     from oncobank.aieval.lifecycle import Event
+    from oncobank.aieval.staff import check_staff
 
-    check_experts(technical_expert, medical_expert, medical_years)
+    check_staff("functional", {"technical": [technical_expert], "medical": [medical_expert]}, medical_years)
     reg = _register(db)
     info = reg.info(reg.version_id(service, version))
     result = read_checklist(checklist, info.thresholds.functional_studies)

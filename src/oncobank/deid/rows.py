@@ -15,14 +15,14 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from oncobank.deid.keys import Keys
 from oncobank.deid.policy import Policy
-from oncobank.deid.schema import ENTRY_DATE, ENTRY_KEY, KEY, Column, TableSpec
+from oncobank.deid.schema import ENTRY_DATE, ENTRY_KEY, KEY, TableSpec
 from oncobank.deid.source import EntryRow, PatientRow
 from oncobank.deid.text import clean_text
 from oncobank.dictionary.loader import Dictionary
-from oncobank.dictionary.schema import FieldType
 
 
 @dataclass
@@ -79,19 +79,14 @@ class Dates:
             day = value
         return day.year if self.year else day + timedelta(days=shift)
 
-
-def _value(column: Column, raw: Any, kind: FieldType | None) -> Any:
-    if raw is None:
-        return None
-    if pa.types.is_list(column.type):
-        return [str(v) for v in raw] if isinstance(raw, list) else [str(raw)]
-    if kind == FieldType.NUMBER:
-        return float(raw)
-    if kind == FieldType.INTEGER:
-        return int(raw)
-    if kind == FieldType.BOOLEAN:
-        return bool(raw)
-    return str(raw)
+    def column(self, values: Sequence[Any], shifts: Sequence[int]) -> pa.Array:
+        """Dates (date objects or ISO text, None for none) as they leave, each moved by its row's offset."""
+        found = pa.array([v if v is None or isinstance(v, date) else str(v)[:10] for v in values])
+        days = found.cast(pa.date32()) if not pa.types.is_date32(found.type) else found
+        if self.year:
+            return pc.year(days).cast(pa.int64())
+        moved = pc.add(days.cast(pa.int32()), pa.array(shifts, pa.int32()))
+        return moved.cast(pa.date32())
 
 
 class Builder:
@@ -108,40 +103,31 @@ class Builder:
         return clean_text(str(value), self.keys, shift_days=None if self._year_only else person.shift,
                           year_only=self._year_only, known=person.known)
 
-    def section(self, spec: TableSpec, dictionary: Dictionary, rows: Iterable[tuple[Person, EntryRow]]) -> pa.Table:
-        """The wide table of one section: a row per active entry of the section (see `by_section`)."""
-        section = dictionary.section(spec.section or "")
-        types = {f.name: f.type for f in section.fields}
-        out: dict[str, list[Any]] = {c.name: [] for c in spec.columns}
-        fields = spec.columns[3:]
-        for person, entry in rows:
-            out[KEY].append(person.pseudonym)
-            out[ENTRY_KEY].append(self.keys.entry_key(entry.entry_id))
-            out[ENTRY_DATE].append(self.dates.one(entry.entry_date, person.shift))
-            document = self.texts.get(str(entry.values.get("attachment_sha256")))
-            for column in fields:
-                if column.field is None:  # the document's text and media type
-                    raw = None if document is None else document[0 if column.name == "text" else 1]
-                else:
-                    raw = entry.values.get(column.field)
-                out[column.name].append(self._cell(column, raw, types.get(column.name), person))
-        return _sorted(pa.table(out, schema=spec.schema))
+    def section(self, spec: TableSpec, dictionary: Dictionary, rows: Sequence[tuple[Person, EntryRow]]) -> pa.Table:
+        """The wide table of one section: a row per active entry of the section (see `by_section`), column by column.
 
-    def _cell(self, column: Column, raw: Any, kind: FieldType | None, person: Person) -> Any:
-        if raw is None:
-            return None
-        if column.kind == "date":
-            if pa.types.is_list(column.type):
-                return [self.dates.one(v, person.shift) for v in raw]
-            return self.dates.one(raw, person.shift)
-        if column.kind == "text":
-            return self.text(raw, person)
-        value = _value(column, raw, kind)
-        if isinstance(value, str):
-            return self.keys.remap_references(value)
-        if isinstance(value, list):
-            return [self.keys.remap_references(v) for v in value]
-        return value
+        Code and enum values come from the dictionary's domains and leave as they are; free text is scrubbed.
+        """
+        persons = [person for person, _ in rows]
+        entries = [entry for _, entry in rows]
+        shifts = [person.shift for person in persons]
+        out: dict[str, Any] = {KEY: [p.pseudonym for p in persons],
+                               ENTRY_KEY: [self.keys.entry_key(e.entry_id) for e in entries],
+                               ENTRY_DATE: self.dates.column([e.entry_date for e in entries], shifts)}
+        documents = [self.texts.get(str(e.values.get("attachment_sha256"))) for e in entries]
+        for column in spec.columns[3:]:
+            if column.field is None:  # the document's text and media type
+                where = 0 if column.name == "text" else 1
+                values = [None if d is None else d[where] for d in documents]
+            else:
+                values = [e.values.get(column.field) for e in entries]
+            if column.kind == "date":
+                out[column.name] = self.dates.column(values, shifts)
+            elif column.kind == "text":
+                out[column.name] = [self.text(v, p) for v, p in zip(values, persons, strict=True)]
+            else:
+                out[column.name] = values
+        return _sorted(pa.table(out, schema=spec.schema))
 
     def patients(self, spec: TableSpec, persons: Iterable[Person]) -> pa.Table:
         """One row per patient: sex, birth year and age group (policy), centre, vital status, module."""
