@@ -33,15 +33,19 @@ def _assert_first_publish(url: str) -> None:
         assert_holds(url, table.name, table.rows)
 
 
+def _assert_next_run_completes(url: str) -> None:
+    finish(url, 1000)
+    with connect(url) as store:
+        assert store.tables() == ["extra", "visits"]
+        assert store.to_arrow(store.table("visits").count()) == 1000
+
+
 @pytest.mark.slow
 def test_duckdb_killed_mid_transaction_keeps_previous(duckdb_url: str) -> None:
     open_sink(duckdb_url).apply(data.first_publish())
     kill_mid_apply(duckdb_url, ROWS, _after(1.0))
     _assert_first_publish(duckdb_url)
-    finish(duckdb_url, 1000)
-    with connect(duckdb_url) as store:
-        assert store.tables() == ["extra", "visits"]
-        assert store.to_arrow(store.table("visits").count()) == 1000
+    _assert_next_run_completes(duckdb_url)
 
 
 @pytest.mark.slow
@@ -57,10 +61,7 @@ def test_postgres_killed_mid_copy_keeps_previous(pg_url: str) -> None:
 
     kill_mid_apply(pg_url, ROWS, copying)
     _assert_first_publish(pg_url)
-    finish(pg_url, 1000)
-    with connect(pg_url) as store:
-        assert store.tables() == ["extra", "visits"]
-        assert store.to_arrow(store.table("visits").count()) == 1000
+    _assert_next_run_completes(pg_url)
 
 
 @pytest.mark.postgres

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from . import checks
 
 
@@ -19,3 +21,9 @@ def test_drop_and_full_publish(url: str) -> None:
 
 def test_refused_deltas_change_nothing(url: str) -> None:
     checks.check_refusals_leave_store(url)
+
+
+@pytest.mark.postgres
+def test_postgres_timestamps_whatever_the_session_time_zone(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PGOPTIONS", "-c TimeZone=Asia/Vladivostok")  # every connection's default zone, UTC+10
+    checks.check_round_trip(pg_url)

@@ -48,12 +48,20 @@ def _array_literals(column: pa.Array) -> pa.Array:
 
 
 def _csv_ready(batch: pa.RecordBatch) -> pa.RecordBatch:
-    columns = [_array_literals(c) if pa.types.is_list(c.type) else c for c in batch.columns]
+    columns = []
+    for column in batch.columns:
+        if pa.types.is_list(column.type):
+            column = _array_literals(column)
+        elif pa.types.is_timestamp(column.type):
+            # Written without the zone (the COPY runs with TimeZone UTC): Arrow formats a zoned timestamp 20× slower.
+            column = column.cast(pa.timestamp("us"))
+        columns.append(column)
     return pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
 
 
 def copy_chunks(table: pa.Table) -> Iterator[bytes]:
-    """The rows of `table` as CSV chunks for COPY FROM STDIN (FORMAT csv), in column order."""
+    """The rows of `table` as CSV chunks for COPY FROM STDIN (FORMAT csv), in column order; timestamps are UTC
+    without a zone, so the session copying them must run with TimeZone UTC."""
     for batch in table.combine_chunks().to_batches(max_chunksize=BATCH_ROWS):
         if batch.num_rows:
             out = io.BytesIO()

@@ -58,6 +58,7 @@ class PostgresSink(Sink):
         step[0] = "schema"
         # One publish at a time per schema: a second waits here instead of interleaving its tables.
         cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"oncobank-analysis:{self.schema}",))
+        cur.execute("SET LOCAL TimeZone = 'UTC'")  # the COPY input's timestamps are UTC without a zone
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
         cur.execute(f"CREATE TABLE IF NOT EXISTS {schema}.{META_TABLE} "
                     "(id text, created_at timestamptz, full_publish boolean)")
