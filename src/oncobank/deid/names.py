@@ -30,6 +30,10 @@ _CLINICAL = {"Bethesda", "Hurthle", "Hürthle", "Hashimoto", "Graves", "Warthin"
              "And", "With", "For", "Of", "In", "On", "At", "By", "To", "Mr", "Mrs", "Ms", "Dr", "Prof", "Stage",
              "Type", "Grade", "Total", "Left", "Right", "Lobe", "Isthmus", "Central", "Lateral", "Status", "MD", "PhD",
              "DOB", "MRN", "Address", "Phone", "Fax", "Email", "Tel", "Was", "Is", "Has", "Had"}
+# Eponyms of Russian clinical texts: a disease, cell or sign named after a person is not that person.
+EPONYMS = frozenset({"хашимото", "грейвса", "грейвс", "базедова", "базедовой", "гюртле", "гюртля", "ашкенази",
+                     "уортина", "ходжкина", "ходжкин", "педжета", "кервена", "риделя", "пламмера", "вирхова",
+                     "делфиана", "сиппла", "кушинга", "аддисона", "хюртле", "бетесда", "ашкинази"})
 _TITLE_EN = r"(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Doctor|Nurse|Sister|Rev)\.?"
 _LATIN_WORD = r"[A-Z][a-zA-Z'’-]+"
 _LATIN_NAME = rf"(?:[A-Z]\.\s?){{0,2}}{_LATIN_WORD}(?:\s+(?:[A-Z]\.\s?)?{_LATIN_WORD}){{0,2}}"
@@ -175,6 +179,8 @@ def _needs_ner(text: str, offset: int, covered: Sequence[tuple[int, int]]) -> bo
         start, end = offset + m.start(), offset + m.end()
         if any(s <= start and end <= e for s, e in covered):
             continue
+        if m.group(0).lower() in EPONYMS:
+            continue
         if _MID_CAPITAL.match(text, m.start()) or name_kinds(m.group(0)):
             return True
     return False
@@ -203,6 +209,8 @@ def _ner_names(text: str, covered: Sequence[tuple[int, int]]) -> Iterator[Hit]:
         if span.type != "PER":
             continue
         words = re.findall(r"[А-ЯЁа-яё]+", span.text)
+        if all(w.lower() in EPONYMS for w in words):
+            continue
         if any(len(w) == 1 or name_kinds(w) for w in words):
             base = max((o for o in offsets if o[0] <= span.start), key=lambda o: o[0])
             yield Hit(base[1] + span.start - base[0], base[1] + span.stop - base[0], "NAME")

@@ -15,6 +15,7 @@ class Score:
 
     gold: int = 0
     found: int = 0
+    typed: int = 0  # found and replaced under this very category
     replaced: int = 0
     correct: int = 0
     missed: list[str] = field(default_factory=list)  # the gold values left (whole or in part) in the text
@@ -23,6 +24,10 @@ class Score:
     @property
     def recall(self) -> float | None:
         return self.found / self.gold if self.gold else None
+
+    @property
+    def typed_share(self) -> float | None:
+        return self.typed / self.gold if self.gold else None
 
     @property
     def precision(self) -> float | None:
@@ -49,6 +54,7 @@ def score_texts(texts: Iterable[SeededText], shift_days: int | None = 7) -> dict
             s.gold += 1
             if _covered(start, end, scrubbed.replacements):
                 s.found += 1
+                s.typed += _covered(start, end, tuple(r for r in scrubbed.replacements if r.category == category))
             else:
                 s.missed.append(t.text[start:end])
         for r in scrubbed.replacements:

@@ -93,8 +93,11 @@ def scrub_text(text: str, *, shift_days: int | None = None, year_only: bool = Fa
 
 
 def _finds(text: str, lang: str, known: Sequence[str]) -> list[_Find]:
-    finds = [_Find(h.start, h.end, h.category, _RANK["KNOWN"]) for h in known_hits(text, known)]
-    finds += [_Find(d.start, d.end, "DATE", _RANK["DATE"], d) for d in find_dates(text, english_order=lang == "en")]
+    dates = [_Find(d.start, d.end, "DATE", _RANK["DATE"], d) for d in find_dates(text, english_order=lang == "en")]
+    # A known value written as a date (the birth date) is shifted like any date, not blanked as a number.
+    finds = [_Find(h.start, h.end, h.category, _RANK["KNOWN"]) for h in known_hits(text, known)
+             if not any(d.start <= h.start and h.end <= d.end for d in dates)]
+    finds += dates
     finds += [_Find(h.start, h.end, h.category, _RANK[h.category])
               for group in (rule_hits(text), latin_names(text)) for h in group]
     if _CYRILLIC.search(text):
@@ -118,12 +121,13 @@ def _choose(text: str, finds: list[_Find]) -> list[_Find]:
 
 
 def _merge(text: str, finds: list[_Find]) -> list[_Find]:
-    """Overlapping finds as one; names also when only a space or comma stands between them ("Smith, John")."""
+    """Overlapping finds as one; names also when only a space, comma or hyphen stands between them ("Smith, John",
+    "Петрова-Водкина")."""
     merged: list[_Find] = []
     for f in sorted(finds, key=lambda f: f.start):
         last = merged[-1] if merged else None
         if last is not None and (f.start < last.end or (
-                f.category == "NAME" and f.start - last.end <= 2 and not text[last.end:f.start].strip(" ,"))):
+                f.category == "NAME" and f.start - last.end <= 2 and not text[last.end:f.start].strip(" ,-"))):
             merged[-1] = _Find(last.start, max(last.end, f.end), last.category, min(last.rank, f.rank))
         else:
             merged.append(f)
