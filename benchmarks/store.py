@@ -95,7 +95,7 @@ def run_backend(backend: str, registry: Path, folder: Path, cards: int, seed: in
         engine = connect(url)
         upgrade(engine)
         store = ClinicalStore(engine, load_module("thyroid"), attachments=folder / "attachments")
-        store.ensure_user("benchmark", role="system")
+        store.ensure_user("benchmark", role="data_manager")
         total = json.loads((registry / "registry" / "manifest.json").read_text())["patients"]
         with progress(_console()) as bar:
             task = bar.add_task(f"{backend}: loading", total=total)

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from oncobank.dictionary import load_module
+from oncobank.store import accounts
 from oncobank.store.chain import KEY_ENV
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.db import connect
@@ -63,12 +64,34 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+ADMIN = "admin"  # every test store's first administrator, and who commands act as unless a test says otherwise
+
+
+@pytest.fixture(autouse=True)
+def acting_administrator(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ONCOBANK_USER", ADMIN)
+
+
+def _accounts(url: str) -> None:
+    """The store's own account and its first administrator, as `oncobank init` registers them."""
+    engine = connect(url)
+    accounts.set_up(ClinicalStore(engine, load_module("core")), ADMIN)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def register_accounts() -> Callable[[str], None]:
+    """For a test that makes a store of its own: register its system account and administrator `admin`."""
+    return _accounts
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """URL of a fresh, migrated, empty store on each backend."""
     if request.param == "sqlite":
         path = tmp_path / "store.sqlite"
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        _accounts(f"sqlite:///{path}")
         yield f"sqlite:///{path}"
         return
     template = request.getfixturevalue("pg_template")
@@ -79,6 +102,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     admin = _admin_engine()
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    _accounts(_database_url(name))
     yield _database_url(name)
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -87,12 +111,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def store(store_url: str, tmp_path: Path) -> Iterator[ClinicalStore]:
-    """A thyroid-registry store with one centre, a clinician, a reviewer and the system user."""
+    """A thyroid-registry store with one centre, its clinician and reviewer, the administrator and the system user."""
     engine = connect(store_url)
     clinical = ClinicalStore(engine, load_module("thyroid"), attachments=tmp_path / "attachments")
     clinical.ensure_centre("C01", "Centre one")
-    for name, role in (("system", "system"), ("dr_ivanova", "clinician"), ("dr_petrov", "pathologist")):
-        clinical.ensure_user(name, role=role)
+    for name, role in (("dr_ivanova", "clinician"), ("dr_petrov", "reviewer")):
+        clinical.ensure_user(name, role=role, centre="C01")
     yield clinical
     engine.dispose()
 

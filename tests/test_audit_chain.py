@@ -95,10 +95,10 @@ def test_load_ingest_and_edits_verify(store: ClinicalStore, tmp_path: Path) -> N
 
     hospital = tmp_path / "hospital"
     generate(12, 5, hospital, formats={"registry", "emr", "lis", "hl7", "pacs"})
-    assert load_registry(store, hospital, user="loader").balanced
+    assert load_registry(store, hospital, user="admin").balanced
     path = shipped_mapping("thyroid", "synthetic_hospital")
     report = run_ingest(store, hospital, load_mapping(path, store.dictionary), path.read_text(encoding="utf-8"),
-                        user="ingest")
+                        user="admin")
     assert report.balanced
     with store.session() as s:
         entry_id, version = s.execute(text("SELECT id, current_version FROM entry WHERE section = 'hormone_therapy' "
@@ -328,7 +328,7 @@ def test_a_new_store_and_its_key_are_the_owners_only(tmp_path: Path) -> None:
     engine = connect(f"sqlite:///{folder / 'oncobank.sqlite'}")
     upgrade(engine)
     store = ClinicalStore(engine, load_module("core"))
-    store.ensure_user("dr_ivanova")
+    store.ensure_user("dr_ivanova", "data_manager")
     for path, mode in ((folder, 0o700), (folder.parent, 0o700), (folder / "oncobank.sqlite", 0o600),
                        (folder / "oncobank.sqlite-wal", 0o600), (folder / "oncobank.sqlite.history-key", 0o600)):
         assert stat.S_IMODE(os.stat(path).st_mode) == mode, path
@@ -358,7 +358,7 @@ def app_engine(store_url: str) -> Iterator[Engine]:
 def test_the_application_role_writes_history_and_cannot_rewrite_it(app_engine: Engine) -> None:
     store = ClinicalStore(app_engine, load_module("thyroid"))
     store.ensure_centre("C01")
-    store.ensure_user("dr_ivanova")
+    store.ensure_user("dr_ivanova", "data_manager")
     store.create_patient("TH-000001", "C01", "dr_ivanova", {"EMR": "E-1"})
     ref = store.add_entry("TH-000001", "hormone_therapy", DOSE, user="dr_ivanova", entry_date="2020-02-01")
     store.edit_entry(ref.entry_id, 1, {"levothyroxine_dose": 125}, user="dr_ivanova", reason="dose corrected",

@@ -379,7 +379,6 @@ def test_a_review_dated_in_the_future_or_before_1900_is_refused(env: Path) -> No
 def test_stored_escape_sequences_are_printed_escaped(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     imaging = {"section": "imaging", "date": "2019-01-01", "values": {"modality": "US", "findings": ESCAPES}}
     folder = _registry(env / "hospital", None, _line({**PATIENT, "entries": [DEMOGRAPHICS, imaging]}))
-    monkeypatch.setenv("ONCOBANK_USER", "dr\x1b[31mred")
     assert runner.invoke(app, ["load", str(folder)]).exit_code == 0
     entry = str(_entry_of("imaging")["entry_id"])
     assert runner.invoke(app, ["entry", "review", entry, "--agreement", "disagree", "--date", "2019-02-01",
@@ -392,18 +391,24 @@ def test_stored_escape_sequences_are_printed_escaped(env: Path, monkeypatch: pyt
         for raw in ("\x1b", "\x07", "\u202e", "\r"):
             assert raw not in result.stdout, (command, raw)
     shown = runner.invoke(app, ["patient", "show", "TH-1"], terminal_width=300).stdout
-    assert "\\x1b[2J\\x1b]0;owned\\x07\\u202eevil\\x0d" in shown and "dr\\x1b[31mred" in shown
+    assert "\\x1b[2J\\x1b]0;owned\\x07\\u202eevil\\x0d" in shown
     as_json = runner.invoke(app, ["patient", "show", "TH-1", "--json"]).stdout
     assert not any(raw in as_json for raw in ("\x1b", "\x07", "\u202e", "\r"))
     card = json.loads(as_json)  # the same data, escaped the JSON way
     assert any(e["section"] == "imaging" and e["versions"][0]["values"]["findings"] == ESCAPES.strip()
                for e in card["entries"])
+    # A user name cannot carry escapes into the store, and the refusal prints it escaped.
+    refused = runner.invoke(app, ["user", "add", "dr\x1b[31mred", "--role", "clinician", "--centre", "C01"])
+    assert refused.exit_code == 1 and "\x1b" not in refused.output and "[rule: characters]" in refused.output
+    monkeypatch.setenv("ONCOBANK_USER", "dr\x1b[31mred")
+    refused = runner.invoke(app, ["patient", "show", "TH-1"])
+    assert refused.exit_code == 1 and "\x1b" not in refused.output and "dr\\x1b[31mred" in refused.output
 
 
 def test_the_command_line_keeps_statement_parameters_out_of_database_errors(env: Path) -> None:
     from oncobank.cli.common import open_store
 
-    assert open_store(None, "thyroid").engine.hide_parameters
+    assert open_store(None, "thyroid", need=None, what="open the store").engine.hide_parameters
 
 
 def test_printable_escapes_controls_but_keeps_lines_and_tabs() -> None:

@@ -95,12 +95,12 @@ url, start, names = sys.argv[1], float(sys.argv[2]), int(sys.argv[3])
 store = ClinicalStore(connect(url), load_module("thyroid"))
 while time.time() < start:
     pass
-print(" ".join(str(store.ensure_user(f"racer-{n}")) for n in range(names)))
+print(" ".join(str(store.ensure_user(f"racer-{n}", "researcher")) for n in range(names)))
 """
 
 
 def test_processes_registering_the_same_new_users_all_get_the_one_row(store: ClinicalStore, store_url: str) -> None:
-    """Get-or-create of a user (every command registers its acting user) raced by real processes: one row each."""
+    """Get-or-create of a user (set-up registers accounts this way) raced by real processes: one row each."""
     names, start = 150, time.time() + 8  # the processes import, connect, then start together
     racers = [subprocess.Popen([sys.executable, "-c", _RACER, store_url, str(start), str(names)],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]

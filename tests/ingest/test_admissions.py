@@ -35,7 +35,7 @@ def test_a_stay_is_read_with_latin_icd_codes_and_bad_rows_say_why() -> None:
 
 def test_records_attach_by_id_then_by_date_within_the_stay(store: ClinicalStore) -> None:
     store.ensure_centre("C01")
-    store.ensure_user("tester")
+    store.ensure_user("tester", "data_manager")
     one = store.create_patient("P1", "C01", "tester")
     two = store.create_patient("P2", "C01", "tester")
     with store.session() as s:

@@ -33,7 +33,7 @@ def hospital(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _ingest(hospital: Path, url: str, home: Path) -> subprocess.Popen[str]:
     command = [sys.executable, "-c", "from oncobank.cli import app; app()", "ingest", str(hospital),
                "--mapping", str(shipped_mapping("thyroid", "synthetic_hospital")), "--db", url, "--json"]
-    env = {**os.environ, "ONCOBANK_USER": "ingest-test", "ONCOBANK_HOME": str(home)}
+    env = {**os.environ, "ONCOBANK_HOME": str(home)}
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -201,7 +201,7 @@ def test_documents_keep_their_extracted_text(
     with store.session() as s:
         [patient] = s.scalars(select(Patient.registry_id)).all()
     [attachment] = attachments_of(store, patient)
-    store.ensure_user("reader")
+    store.ensure_user("reader", "data_manager")
     assert read_attachment(store, attachment, user="reader") == (tmp_path / "r2.pdf").read_bytes()
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,8 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path) -> str:
-    """The acting user of the command and the URL of a fresh SQLite store."""
-    monkeypatch.setenv("ONCOBANK_USER", "ingest-test")
-    shutil.copy(sqlite_template, tmp_path / "store.sqlite")
+def env(tmp_path: Path) -> str:
+    """The URL of a SQLite store the first command creates (its acting user becomes the administrator)."""
     return f"sqlite:///{tmp_path / 'store.sqlite'}"
 
 

@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -50,13 +50,14 @@ def _committed_records(url: str) -> int:
 
 
 @pytest.fixture
-def second_url(pg_template: str) -> Iterator[str]:
+def second_url(pg_template: str, register_accounts: Callable[[str], None]) -> Iterator[str]:
     """Another fresh PostgreSQL store, for the uninterrupted run to compare with."""
     admin_url = os.environ.get("ONCOBANK_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     name = f"oncobank_resume_{os.getpid()}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"'))
+    register_accounts(admin_url.rsplit("/", 1)[0] + "/" + name)
     yield admin_url.rsplit("/", 1)[0] + "/" + name
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -70,7 +71,7 @@ def test_sigkill_then_rerun_loses_and_duplicates_nothing(store_url: str, second_
 
     hospital = tmp_path / "hospital"
     generate(PATIENTS, 5, hospital, formats={"emr", "lis", "hl7", "pacs"})
-    env = {**os.environ, "ONCOBANK_USER": "ingest-test"}
+    env = {**os.environ}
 
     # The run to interrupt: killed once the batch log shows committed chunks but before the batch is done.
     victim = subprocess.Popen(_command(hospital, store_url), env=env, stdout=subprocess.DEVNULL,
@@ -109,7 +110,7 @@ def test_a_killed_survey_leaves_nothing_in_the_system_temp_folder(store_url: str
     generate(PATIENTS, 5, hospital, formats={"emr", "lis", "hl7", "pacs"})
     home, system_temp = tmp_path / "home", tmp_path / "system-temp"
     system_temp.mkdir()
-    env = {**os.environ, "ONCOBANK_USER": "ingest-test", "ONCOBANK_HOME": str(home), "TMPDIR": str(system_temp)}
+    env = {**os.environ, "ONCOBANK_HOME": str(home), "TMPDIR": str(system_temp)}
     victim = subprocess.Popen(_command(hospital, store_url), env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     work = home / "work"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,10 +37,12 @@ def hospital(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def store(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> ClinicalStore:
+def store(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory,
+          register_accounts: Callable[[str], None]) -> ClinicalStore:
     """One SQLite store for the module: the ingest of 2,000 patients runs once for both tests."""
     path = tmp_path_factory.mktemp("store2000") / "store.sqlite"
     shutil.copy(sqlite_template, path)
+    register_accounts(f"sqlite:///{path}")
     return ClinicalStore(connect(f"sqlite:///{path}"), load_module("thyroid"))
 
 

@@ -58,11 +58,13 @@ TechnicalOpt = Annotated[list[str] | None, typer.Option(
     "--technical-specialist", help="Name of a technical specialist who took part (repeat).")]
 
 
-def _register(db: str | None) -> Any:
-    """The AI register in the store at `db` (an embedded store is created on first use, as every command does)."""
+def _register(db: str | None, user: str | None = None) -> Any:
+    """The AI register in the store at `db`, for a user allowed to evaluate AI services (`user`: --user)."""
     from oncobank.aieval.register import Register
+    from oncobank.store.access import Permission
 
-    return Register(open_store(db, "thyroid").engine)
+    return Register(open_store(db, "thyroid", need=Permission.EVALUATE_AI, what="evaluate AI services",
+                               user=user).engine)
 
 
 def _day(value: str | None) -> date:
@@ -242,7 +244,7 @@ def record(service: ServiceArg, version: VersionArg,
     """Record a step (a result, a remark or a software change); the lifecycle rules are enforced."""
     from oncobank.aieval.lifecycle import Event
 
-    reg = _register(db)
+    reg = _register(db, user)
     vid = reg.version_id(service, version)
     event = Event(_day(on), action, stage, reason, critical, touches_core)
     state = reg.record(vid, event, current_user(user), protocol)
@@ -267,7 +269,7 @@ def selftest(service: ServiceArg, version: VersionArg,
     from oncobank.aieval.selftest import SelfTest
 
     result = SelfTest(modality.strip().upper(), procedure, manufacturer, model, compatible, notes)
-    reg = _register(db)
+    reg = _register(db, user)
     info = reg.info(reg.version_id(service, version))
     payload = result.to_dict()
     event = Event(_day(on), "pass" if compatible else "fail", "self_testing", step_reason("self_testing", payload))
@@ -286,7 +288,7 @@ def reinstate(service: ServiceArg, version: VersionArg,
     """Administrator's override: lift the exclusion after two failed retests; functional testing starts again."""
     from oncobank.aieval.lifecycle import Event
 
-    reg = _register(db)
+    reg = _register(db, user)
     state = reg.record(reg.version_id(service, version), Event(_day(on), "reinstate", "functional", reason),
                        current_user(user))
     console.print(f"{service} {version}: reinstated; stage {state.stage}, status {state.status}", highlight=False)
@@ -356,7 +358,7 @@ def calibrate(service: ServiceArg, version: VersionArg,
     from oncobank.aieval.staff import check_staff
 
     staff = check_staff("calibration", {"technical": technical or [], "medical": [medical_expert]})
-    reg = _register(db)
+    reg = _register(db, user)
     vid = reg.version_id(service, version)
     info = reg.info(vid)
     truth_set = read_truth(truth)
@@ -467,7 +469,7 @@ def tech_report(service: ServiceArg, version: VersionArg, results: ResultsOpt, p
     staff = check_staff("technological_monitoring", {"technical": names, "responsible": [responsible or
                                                                                          (names or [""])[0]]})
     span = parse_period(period)
-    reg = _register(db)
+    reg = _register(db, user)
     vid = reg.version_id(service, version)
     info = reg.info(vid)
     frame = read_results(results)
@@ -537,7 +539,7 @@ def clinical_report(service: ServiceArg, version: VersionArg, results: ResultsOp
 
     staff = check_staff("clinical_monitoring", {"expert": [expert]}, expert_years)
     span = parse_period(period)
-    reg = _register(db)
+    reg = _register(db, user)
     info = reg.info(reg.version_id(service, version))
     form = _reviewed(read_results(results), span, review, "clinical", info.thresholds.sample_size, seed)
     report = build(span.name, form, info.thresholds)
@@ -575,7 +577,7 @@ def feedback_report(service: ServiceArg, version: VersionArg,
     from oncobank.aieval.techmon import sample_frame
 
     span = parse_period(period)
-    reg = _register(db)
+    reg = _register(db, user)
     info = reg.info(reg.version_id(service, version))
     processed = sample_frame(read_results(results), span)
     if processed.empty:
@@ -636,7 +638,7 @@ def functional_report(service: ServiceArg, version: VersionArg,
     from oncobank.aieval.staff import check_staff
 
     check_staff("functional", {"technical": [technical_expert], "medical": [medical_expert]}, medical_years)
-    reg = _register(db)
+    reg = _register(db, user)
     info = reg.info(reg.version_id(service, version))
     result = read_checklist(checklist, info.thresholds.functional_studies)
     experts = {"technical": technical_expert, "medical": medical_expert, "medical_years": medical_years}

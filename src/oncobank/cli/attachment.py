@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from oncobank.cli.common import DbOption, console, current_user, fail, open_store
+from oncobank.cli.common import DbOption, console, fail, open_store, within_reach
+from oncobank.store.access import Permission
 
 app = typer.Typer(help="Attached documents: read one back (every read is audited).", no_args_is_help=True)
 
@@ -25,9 +26,10 @@ def get(
 
     if out.exists():
         raise fail(f"--out {out}: the file exists; choose another name")
-    store = open_store(db, "thyroid")
+    store = open_store(db, "thyroid", need=Permission.READ_PATIENTS, what="read patients' documents")
+    within_reach(store, attachment=attachment_id)
     try:
-        data = read_attachment(store, attachment_id, user=current_user())
+        data = read_attachment(store, attachment_id, user=store.actor.username)
     except StoreError as exc:
         raise fail(str(exc)) from None
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -10,8 +10,10 @@ from oncobank.cli.common import (
     DbOption,
     JsonOption,
     LangOption,
+    act_as,
     check_lang,
     console,
+    current_user,
     emit_json,
     err,
     fail,
@@ -20,6 +22,7 @@ from oncobank.cli.common import (
     store_engine,
     store_file,
 )
+from oncobank.store.access import Permission
 
 app = typer.Typer(invoke_without_command=True)  # `oncobank audit` alone lists events
 
@@ -40,7 +43,7 @@ def trail(
     from oncobank.store import audit as audit_log
 
     check_lang(lang)
-    store = open_store(db, "core")
+    store = open_store(db, "core", need=Permission.READ_AUDIT, what="read the audit trail")
     with store.session() as s:
         events = audit_log.trail(s, patient, limit)
     if as_json:
@@ -66,8 +69,10 @@ def verify_command(
     from rich.table import Table
     from rich.text import Text
 
+    from oncobank.dictionary import load_module
     from oncobank.reports.printable import printable
     from oncobank.reports.terminal import progress
+    from oncobank.store.clinical import ClinicalStore
     from oncobank.store.db import default_url, safe_url
     from oncobank.store.migrate import is_current
     from oncobank.store.verify import KINDS, verify
@@ -80,6 +85,8 @@ def verify_command(
         engine = store_engine(url)
         if not is_current(engine):
             raise fail(f"the store at {safe_url(url)} is not initialised or is out of date: run `oncobank init` first")
+        act_as(ClinicalStore(engine, load_module("core")), current_user(), Permission.READ_AUDIT,
+               "verify the history seal")
         with progress(err) as bar:
             task = bar.add_task("Verifying the history seal", total=None)
             try:

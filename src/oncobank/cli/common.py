@@ -26,7 +26,8 @@ ModuleOption = Annotated[str, typer.Option("--module", help="Disease module of t
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 PatientArgument = Annotated[str, typer.Argument(help="Registry ID of the patient, e.g. TH-000001.")]
 UserOption = Annotated[
-    str | None, typer.Option("--user", help="Who is acting (default: ONCOBANK_USER, else the login name).")
+    str | None,
+    typer.Option("--user", help="Who is acting, a registered user (default: ONCOBANK_USER, else the login name)."),
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -89,25 +90,59 @@ def friendly(*errors: type[BaseException]) -> Callable[[F], F]:
     return decorate
 
 
-def open_store(db: str | None, module: str, *, user: str | None = None) -> Any:
-    """The clinical store at `db` (or the default), with `module`'s dictionary and the acting user registered.
+def open_store(db: str | None, module: str, *, need: Any, what: str, user: str | None = None) -> Any:
+    """The clinical store at `db` (or the default), with `module`'s dictionary, acting as a registered user.
 
-    An embedded SQLite store is created and brought up to date on first use; a server store needs `oncobank init`.
+    The acting user (see `current_user`) must be registered, active and allowed `need` (a Permission; None: any
+    registered user); `what` says in a few words what she is doing, for the refusal. An embedded SQLite store is
+    created and brought up to date on first use, and whoever creates it becomes its administrator; a server store
+    needs `oncobank init`.
     """
     from oncobank.dictionary import load_module
+    from oncobank.store import accounts
     from oncobank.store.clinical import ClinicalStore
     from oncobank.store.db import default_url
     from oncobank.store.migrate import is_current, upgrade
 
     url = db or default_url()
     file = store_file(url)
+    name = current_user(user)
     with reaching(url):
         engine = store_engine(url)
         if file is not None and not is_current(engine):
             upgrade(engine)
         store = ClinicalStore(engine, load_module(module))
-        store.ensure_user(current_user(user))
+        if file is not None and file in _created:
+            accounts.set_up(store, name)
+        act_as(store, name, need, what)
     return store
+
+
+def act_as(store: Any, name: str, need: Any, what: str) -> None:
+    """Make `name` the store's acting user, or stop: she must be registered, active and allowed `need`."""
+    from oncobank.store import accounts
+    from oncobank.store.access import AccessDenied
+
+    try:
+        store.actor = accounts.acting(store, name)
+        if need is not None:
+            store.actor.require(need, what)
+    except AccessDenied as exc:
+        hint = "" if accounts.has_administrator(store) else (
+            "; this store has no administrator yet: its owner runs `oncobank init --admin NAME`")
+        raise fail(f"{exc}{hint}") from None
+
+
+def within_reach(store: Any, *, patient: str | None = None, entry: int | None = None,
+                 attachment: int | None = None) -> None:
+    """Refuse a patient, entry or attachment outside the acting user's centre exactly as one that does not exist."""
+    from oncobank.store import accounts
+    from oncobank.store.errors import NotFound
+
+    try:
+        accounts.require_reach(store, store.actor, patient=patient, entry=entry, attachment=attachment)
+    except NotFound as exc:
+        raise fail(str(exc)) from None
 
 
 def store_file(url: str) -> Path | None:

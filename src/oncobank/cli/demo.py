@@ -65,6 +65,7 @@ def run_demo(console: Console, home: Path, *, patients: int, seed: int, user: st
     from oncobank.deid.publish import publish
     from oncobank.dictionary import load_module
     from oncobank.reports.terminal import load_table, progress
+    from oncobank.store import accounts
     from oncobank.store.clinical import ClinicalStore
     from oncobank.store.db import connect
     from oncobank.store.load import load_registry
@@ -84,7 +85,7 @@ def run_demo(console: Console, home: Path, *, patients: int, seed: int, user: st
     engine = connect(f"sqlite:///{db_file}")
     upgrade(engine)
     store = ClinicalStore(engine, load_module("thyroid"))
-    store.ensure_user(user)
+    accounts.set_up(store, user)  # whoever runs the demo administers its store
     console.print("3/4 Loading the registry JSON …")
     with progress(console) as bar:
         task = bar.add_task("Loading patients", total=patients)

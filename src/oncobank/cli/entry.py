@@ -11,11 +11,12 @@ import typer
 from rich.markup import escape
 from sqlalchemy import select
 
-from oncobank.cli.common import DbOption, ModuleOption, PatientArgument, console, current_user, err, fail, open_store
+from oncobank.cli.common import DbOption, ModuleOption, PatientArgument, console, err, fail, open_store, within_reach
 from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldType
 from oncobank.dictionary.validate import EntryRejected
 from oncobank.reports.printable import printable
+from oncobank.store.access import Permission
 from oncobank.store.errors import StoreError
 from oncobank.store.models import EntryVersion
 
@@ -93,13 +94,14 @@ def add(
 ) -> None:
     """Add a dated entry to a patient's section."""
 
-    store = open_store(db, module)
+    store = open_store(db, module, need=Permission.WRITE_PATIENTS, what="enter patients' data")
+    within_reach(store, patient=patient)
     ref = _run(
         lambda: store.add_entry(
             patient,
             section,
             parse_values(store.dictionary, section, assignments, values_json),
-            user=current_user(),
+            user=store.actor.username,
             entry_date=entry_date,
             facility=facility,
         )
@@ -121,7 +123,8 @@ def edit(
 ) -> None:
     """Write a new version: the given version's values with the changed fields replaced."""
 
-    store = open_store(db, module)
+    store = open_store(db, module, need=Permission.WRITE_PATIENTS, what="edit patients' data")
+    within_reach(store, entry=entry_id)
 
     def action() -> Any:
         with store.session() as s:
@@ -137,7 +140,7 @@ def edit(
             entry_id,
             version,
             store.edited_input(section, base, changed),
-            user=current_user(),
+            user=store.actor.username,
             reason=reason,
             entry_date=entry_date or base.entry_date,
             facility=facility or base.facility,
@@ -156,8 +159,8 @@ def retract(
     module: ModuleOption = "thyroid",
 ) -> None:
     """Withdraw an entry; it stays on the card, marked retracted, with its history."""
-    _change_status("retracted", db, module, lambda store: store.retract_entry(
-        entry_id, version, user=current_user(), reason=reason))
+    _change_status("retracted", entry_id, db, module, lambda store: store.retract_entry(
+        entry_id, version, user=store.actor.username, reason=reason))
 
 
 @app.command("reinstate")
@@ -169,12 +172,13 @@ def reinstate(
     module: ModuleOption = "thyroid",
 ) -> None:
     """Make a retracted entry active again, with the values it had; validated and audited like an edit."""
-    _change_status("reinstated", db, module, lambda store: store.reinstate_entry(
-        entry_id, version, user=current_user(), reason=reason))
+    _change_status("reinstated", entry_id, db, module, lambda store: store.reinstate_entry(
+        entry_id, version, user=store.actor.username, reason=reason))
 
 
-def _change_status(what: str, db: str | None, module: str, write: Callable[[Any], Any]) -> None:
-    store = open_store(db, module)
+def _change_status(what: str, entry_id: int, db: str | None, module: str, write: Callable[[Any], Any]) -> None:
+    store = open_store(db, module, need=Permission.WRITE_PATIENTS, what="retract or reinstate entries")
+    within_reach(store, entry=entry_id)
     ref = _run(lambda: write(store))
     _report(what, ref.entry_id, ref.version, ref.warnings)
 
@@ -192,7 +196,8 @@ def review(
 ) -> None:
     """Record a second opinion (revised values and a comment) beside the entry."""
 
-    store = open_store(db, module)
+    store = open_store(db, module, need=Permission.REVIEW, what="give second opinions")
+    within_reach(store, entry=entry_id)
 
     def action() -> int:
         with store.session() as s:
@@ -200,7 +205,7 @@ def review(
         revised = parse_values(store.dictionary, section, assignments, None)
         return store.review_entry(
             entry_id,
-            reviewer=current_user(),
+            reviewer=store.actor.username,
             review_date=review_date,
             agreement=agreement,
             revised_values=revised,
@@ -226,14 +231,15 @@ def attach_command(
     """Attach a PDF document to a patient (type checked from the bytes, stored by its hash)."""
     from oncobank.store.attachments import attach, read_document_file
 
-    store = open_store(db, module)
+    store = open_store(db, module, need=Permission.WRITE_PATIENTS, what="attach documents")
+    within_reach(store, patient=patient)
     ref = _run(
         lambda: attach(
             store,
             patient,
             read_document_file(file),
             filename=file.name,
-            user=current_user(),
+            user=store.actor.username,
             document_type=document_type,
             entry_date=entry_date,
             description=description,

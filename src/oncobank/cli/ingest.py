@@ -15,12 +15,13 @@ from oncobank.cli.common import (
     PatientArgument,
     check_lang,
     console,
-    current_user,
     emit_json,
     err,
     fail,
     open_store,
+    within_reach,
 )
+from oncobank.store.access import Permission
 
 LABELS = {
     "title": ("Ingest reconciliation", "Сверка загрузки из источников"),
@@ -105,7 +106,7 @@ def _mapping_and_store(mapping: Path, db: str | None) -> tuple[Any, Any]:
         plan = load_mapping(mapping)
     except MappingError as exc:
         raise fail(str(exc)) from None
-    store = open_store(db, plan.module)
+    store = open_store(db, plan.module, need=Permission.LOAD, what="ingest hospital sources")
     try:
         check_against(plan, store.dictionary, mapping.name)
     except MappingError as exc:
@@ -132,7 +133,7 @@ def ingest_command(
     try:
         with progress(err) as bar:
             task = bar.add_task("Ingesting rows", total=None)
-            report = run_ingest(store, source_dir, plan, plan.text, user=current_user(), chunk_size=chunk_size,
+            report = run_ingest(store, source_dir, plan, plan.text, user=store.actor.username, chunk_size=chunk_size,
                                 on_rows=lambda n: bar.advance(task, n), on_wait=_waiting)
     except IngestStopped as stopped:
         _reconciliation(stopped.report, "title", keys, as_json, lang, stopped)
@@ -149,7 +150,7 @@ def review(db: DbOption = None, as_json: JsonOption = False, lang: LangOption = 
     from oncobank.ingest.review import pending
 
     check_lang(lang)
-    store = open_store(db, "thyroid")
+    store = open_store(db, "thyroid", need=Permission.LOAD, what="review linkage and quarantine")
     items = pending(store)
     if as_json:
         emit_json(items)
@@ -183,7 +184,7 @@ def report_command(
 
     try:
         plan = load_mapping(mapping)
-        store = open_store(db, plan.module)
+        store = open_store(db, plan.module, need=Permission.LOAD, what="report on record linkage")
         result = linkage_quality(store, read_truth(truth), plan.master, carried_ids(store, source_dir, plan))
     except (OSError, ValueError, KeyError, MappingError, AdapterError) as exc:
         raise fail(f"cannot score the linkage: {exc}") from None
@@ -211,9 +212,9 @@ def decide(
 
     if (patient is None) == (not reject):
         raise fail("give either --link REGISTRY_ID or --reject")
-    store = open_store(db, "thyroid")
+    store = open_store(db, "thyroid", need=Permission.LOAD, what="review linkage and quarantine")
     try:
-        decide_pair(store, decision, patient, user=current_user())
+        decide_pair(store, decision, patient, user=store.actor.username)
     except ReviewError as exc:
         raise fail(str(exc)) from None
     console.print(f"decision {decision}: {'linked to ' + patient if patient else 'rejected'}")
@@ -225,7 +226,7 @@ def quarantine_list(db: DbOption = None, as_json: JsonOption = False, lang: Lang
     from oncobank.ingest.review import open_quarantine
 
     check_lang(lang)
-    store = open_store(db, "thyroid")
+    store = open_store(db, "thyroid", need=Permission.LOAD, what="review linkage and quarantine")
     items = open_quarantine(store)
     if as_json:
         emit_json(items)
@@ -257,7 +258,7 @@ def quarantine_retry(
     plan, store = _mapping_and_store(mapping, db)
     keys = ("rows_in", "loaded", "merged", "unchanged", "quarantined", "excluded", "skipped")
     try:
-        report = retry_quarantine(store, plan, plan.text, user=current_user(), on_wait=_waiting)
+        report = retry_quarantine(store, plan, plan.text, user=store.actor.username, on_wait=_waiting)
     except IngestStopped as stopped:
         _reconciliation(stopped.report, "retry_title", keys, as_json, lang, stopped)
     _reconciliation(report, "retry_title", keys, as_json, lang)
@@ -293,9 +294,10 @@ def provenance_command(
     from oncobank.ingest.provenance import ProvenanceError, provenance
 
     check_lang(lang)
-    store = open_store(db, "thyroid")
+    store = open_store(db, "thyroid", need=Permission.READ_PATIENTS, what="read where patients' values came from")
+    within_reach(store, patient=registry_id)
     try:
-        rows = provenance(store, registry_id, user=current_user())
+        rows = provenance(store, registry_id, user=store.actor.username)
     except ProvenanceError as exc:
         raise fail(str(exc)) from None
     if as_json:
@@ -325,8 +327,12 @@ def conflicts_command(
     from oncobank.ingest.provenance import conflicts
 
     check_lang(lang)
-    store = open_store(db, "thyroid")
-    items = conflicts(store, user=current_user(), registry_id=registry_id)
+    if registry_id is None:
+        store = open_store(db, "thyroid", need=Permission.LOAD, what="list the ingest's conflicts")
+    else:
+        store = open_store(db, "thyroid", need=Permission.READ_PATIENTS, what="read patients' conflicts")
+        within_reach(store, patient=registry_id)
+    items = conflicts(store, user=store.actor.username, registry_id=registry_id)
     if as_json:
         emit_json(items)
         return

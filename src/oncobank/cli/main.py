@@ -8,7 +8,21 @@ from typing import Annotated
 
 import typer
 
-from oncobank.cli import ai, attachment, audit, central, demo, dictionary, entry, ingest, patient, stats, store, thyroid
+from oncobank.cli import (
+    ai,
+    attachment,
+    audit,
+    central,
+    demo,
+    dictionary,
+    entry,
+    ingest,
+    patient,
+    stats,
+    store,
+    thyroid,
+    user,
+)
 from oncobank.cli import publish as publishing
 from oncobank.cli.common import fail
 from oncobank.cli.errors import GuardedGroup, run_guarded
@@ -39,6 +53,8 @@ def main(
 app.command("demo", rich_help_panel=SETUP)(demo.demo)
 app.command("init", rich_help_panel=SETUP)(store.init)
 app.command("synth", rich_help_panel=SETUP)(demo.synth)
+app.add_typer(user.app, name="user", rich_help_panel=SETUP)
+app.add_typer(user.centre_app, name="centre", rich_help_panel=SETUP)
 app.add_typer(dictionary.app, name="dictionary", rich_help_panel=SETUP)
 app.command("load", rich_help_panel=RECORDS)(store.load)
 app.add_typer(patient.app, name="patient", rich_help_panel=RECORDS)

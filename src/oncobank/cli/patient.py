@@ -13,11 +13,12 @@ from oncobank.cli.common import (
     ModuleOption,
     PatientArgument,
     console,
-    current_user,
     emit_json,
     fail,
     open_store,
+    within_reach,
 )
+from oncobank.store.access import Permission
 
 app = typer.Typer(help="Read patient records (every read is audited).", no_args_is_help=True)
 
@@ -36,9 +37,10 @@ def show(
     from oncobank.store.card import read_card
     from oncobank.store.errors import StoreError
 
-    store = open_store(db, module)
+    store = open_store(db, module, need=Permission.READ_PATIENTS, what="read patients' records")
+    within_reach(store, patient=registry_id)
     try:
-        card = read_card(store, registry_id, user=current_user())
+        card = read_card(store, registry_id, user=store.actor.username)
     except StoreError as exc:
         raise fail(str(exc)) from None
     if as_json:

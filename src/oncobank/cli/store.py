@@ -23,13 +23,23 @@ from oncobank.cli.common import (
     store_engine,
     store_file,
 )
+from oncobank.store.access import Permission
 
 LISTED = 50  # quarantined problems a load lists on the terminal; --json and `oncobank quarantine list` give all
 
 
-def init(db: DbOption = None) -> None:
-    """Create the clinical store, or upgrade it to this version's schema."""
+def init(
+    db: DbOption = None,
+    admin: Annotated[str | None, typer.Option(
+        "--admin", help="The store's first administrator (default: the acting user); ignored once it has one.")] = None,
+) -> None:
+    """Create the clinical store, or upgrade it to this version's schema; a new store gets its first administrator.
+
+    Creating or upgrading the schema is the database owner's act (whoever can write the SQLite file, or the
+    PostgreSQL role that owns the database); every other command acts as a user registered in the store.
+    """
     from oncobank.dictionary import load_module
+    from oncobank.store import accounts
     from oncobank.store.clinical import ClinicalStore
     from oncobank.store.db import default_url, safe_url
     from oncobank.store.migrate import schema_version, upgrade
@@ -40,9 +50,12 @@ def init(db: DbOption = None) -> None:
         engine = store_engine(url)
         upgrade(engine)
         store = ClinicalStore(engine, load_module("core"))
-        store.ensure_user("system", role="system")
+        made = accounts.set_up(store, admin or current_user())
         version = schema_version(engine)
     console.print(f"Store ready at {safe_url(url)} (schema {version}).", highlight=False, markup=False)
+    if made is not None:
+        console.print(f"Administrator: {made}. Register the other users with `oncobank user add`.",
+                      highlight=False, markup=False)
 
 
 def load(
@@ -61,12 +74,12 @@ def load(
     from oncobank.store.load import load_registry
 
     check_lang(lang)
-    store = open_store(db, module)
+    store = open_store(db, module, need=Permission.LOAD, what="load registry files")
     stopped: LoadStopped | None = None
     with progress(err) as bar:
         task = bar.add_task("Loading patients", total=None)
         try:
-            report = load_registry(store, directory, user=current_user(),
+            report = load_registry(store, directory, user=store.actor.username,
                                    on_total=lambda n: bar.update(task, total=n),
                                    on_patient=lambda n: bar.advance(task, n))
         except LoadStopped as exc:

@@ -13,11 +13,12 @@ from oncobank.cli.common import (
     LangOption,
     PatientArgument,
     console,
-    current_user,
     emit_json,
     fail,
     open_store,
+    within_reach,
 )
+from oncobank.store.access import Permission
 
 if TYPE_CHECKING:
     from oncobank.diseases.thyroid.settings import Settings
@@ -71,7 +72,12 @@ def rair(
     if registry_ids and all_patients:
         raise fail("give registry IDs or --all-patients, not both")
     settings = _settings(settings_file)
-    store = open_store(db, "thyroid")
+    if registry_ids:
+        store = open_store(db, "thyroid", need=Permission.READ_PATIENTS, what="read patients' results")
+        for rid in registry_ids:
+            within_reach(store, patient=rid)
+    else:
+        store = open_store(db, "thyroid", need=Permission.REPORT_REGISTRY, what="count the whole registry")
     derived.refresh(store.engine, ["rair", "stage", "activity"], settings=settings)
     stage, activity = derived.latest(store.engine, "stage"), derived.latest(store.engine, "activity")
     missing = sorted(set(registry_ids or ()) - set(stage))
@@ -79,7 +85,7 @@ def rair(
         raise fail(f"no patient {', '.join(missing)} in the thyroid registry")
     counted = population(stage, activity, settings, study_only=not all_patients, named=registry_ids or None)
     results = derived.latest(store.engine, "rair", counted.members if registry_ids else None, settings)
-    user = current_user()
+    user = store.actor.username
     if registry_ids or as_json:
         reads.record_patient_reads(store, user, counted.members, "thyroid_rair",
                                    scope="patients" if registry_ids else "cohort")
@@ -120,14 +126,15 @@ def facts(
     if unknown:
         raise fail(f"--kind {unknown[0]!r}: use one of {', '.join(derived.KINDS)}")
     settings = _settings(settings_file)
-    store = open_store(db, "thyroid")
+    store = open_store(db, "thyroid", need=Permission.READ_PATIENTS, what="read patients' results")
+    within_reach(store, patient=registry_id)
     needed = sorted({*kinds, "stage", "activity"})  # stage and activity: is the patient in the study population
     derived.refresh(store.engine, needed, settings=settings)
     found: dict[str, Any] = {k: derived.latest(store.engine, k, [registry_id], settings).get(registry_id)
                              for k in needed}
     if found["stage"] is None:
         raise fail(f"no patient {registry_id} in the thyroid registry")
-    reads.record_patient_reads(store, current_user(), [registry_id], "thyroid_facts", kinds=kinds)
+    reads.record_patient_reads(store, store.actor.username, [registry_id], "thyroid_facts", kinds=kinds)
     shown = {k: found[k] for k in kinds}
     if as_json:
         emit_json({"patient": registry_id, "settings": settings.to_json(), "facts": shown})
@@ -158,9 +165,9 @@ def report(
             require_chromium()
         except FileNotFoundError as exc:
             raise fail(str(exc)) from None
-    store = open_store(db, "thyroid")
+    store = open_store(db, "thyroid", need=Permission.REPORT_REGISTRY, what="report on the whole registry")
     data = cohort(store.engine, lang, study_only=not all_patients, settings=settings)
-    reads.record_aggregate_read(store, current_user(), "thyroid_cohort_report", data["n"])
+    reads.record_aggregate_read(store, store.actor.username, "thyroid_cohort_report", data["n"])
     if as_json:
         emit_json(to_json(data))
         return

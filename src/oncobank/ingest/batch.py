@@ -112,7 +112,7 @@ def ingest_lock(engine: Engine, on_wait: Callable[[], object] | None = None) -> 
 
 def open_batch(store: ClinicalStore, mapping: Mapping, mapping_text: str, user: str) -> tuple[int, int]:
     """The acting user's ID and a new `running` entry of the batch log."""
-    uid = store.ensure_user(user, role="system")
+    uid = store.known_user(user)
     store.ensure_centre(mapping.centre)
     with store.session() as s:
         batch_id = s.execute(

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from oncobank.ingest.models import IngestAdmission, IngestFact, IngestRecord
-from oncobank.store.clinical import column_length as length
+from oncobank.store.codes import column_length as length
 from oncobank.store.models import Centre, Patient, PatientIdentifier
 
 SOURCE_ID = length(PatientIdentifier.value)  # a source system's patient ID (also in link_decision)

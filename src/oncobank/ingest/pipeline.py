@@ -30,7 +30,7 @@ def run_ingest(
     mapping: Mapping,
     mapping_text: str,
     *,
-    user: str = "ingest",
+    user: str = "system",  # the store's own account, when a job runs outside a command
     chunk_size: int = 2000,
     on_rows: Callable[[int], None] | None = None,
     on_wait: Callable[[str], None] | None = None,

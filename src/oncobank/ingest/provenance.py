@@ -21,7 +21,7 @@ class ProvenanceError(LookupError):
 def provenance(store: ClinicalStore, registry_id: str, *, user: str) -> list[dict[str, Any]]:
     """Every source row behind the patient's ingested entries: source, file, row, batch and what became of each
     field (`used` for the stored value, `duplicate` when it agreed, `conflict` when it did not)."""
-    uid = store.ensure_user(user)
+    uid = store.known_user(user)
     with store.session() as s:
         pid = s.scalar(select(Patient.id).where(Patient.registry_id == registry_id))
         if pid is None:
@@ -51,7 +51,7 @@ def conflicts(
 
     The values are patient data: each patient shown gets a read event in the audit log.
     """
-    uid = store.ensure_user(user)
+    uid = store.known_user(user)
     with store.session() as s:
         query = (
             select(DataIssue, Patient.registry_id, Entry.section)

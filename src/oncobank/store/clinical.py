@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -19,7 +18,9 @@ from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldDef
 from oncobank.dictionary.units import UnitError
 from oncobank.dictionary.validate import EntryRejected, Issue, Validator, ValidEntry, text_problem
-from oncobank.store import audit
+from oncobank.store import accounts, audit
+from oncobank.store.access import Actor
+from oncobank.store.codes import code_issue, column_length
 from oncobank.store.db import data_home, sqlite_file
 from oncobank.store.errors import ConflictError, NotFound, RuleViolation, SchemaOutOfDate
 from oncobank.store.migrate import is_current
@@ -27,25 +28,6 @@ from oncobank.store.models import Centre, Entry, EntryVersion, Patient, PatientI
 
 AGREEMENTS = ("agree", "partial", "disagree")
 SYSTEM_USER = "system"
-
-
-def column_length(column: Any) -> int:
-    """The declared length of a model's String column: SQLite does not enforce it, PostgreSQL does, so we do."""
-    return int(column.type.length)
-
-
-def code_issue(field: str, value: Any, column: Any, *, patient: str | None = None, shown: bool = True,
-               section: str = "patient") -> Issue | None:
-    """The issue of a one-line ID or code kept in `column` (required, type, length, characters), or None.
-
-    `shown=False` keeps the value out of the issue (a source system's identifier of the patient).
-    """
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return Issue(section, field, None, "required", "a value is required", patient=patient)
-    problem = text_problem(value, column_length(column), single_line=True)
-    if problem is None:
-        return None
-    return Issue(section, field, value if shown else None, *problem, patient=patient)
 
 
 @dataclass(frozen=True)
@@ -78,6 +60,7 @@ class ClinicalStore:
         self.dictionary = dictionary
         self.validator = Validator(dictionary, facility_length=column_length(EntryVersion.facility))
         self.attachments = attachments or attachment_folder(engine)
+        self.actor: Actor | None = None  # who a command or request acts as (None: the library, trusted by its caller)
         self._sessions = sessionmaker(engine, expire_on_commit=False)
 
     @contextmanager
@@ -100,21 +83,29 @@ class ClinicalStore:
                 return found
             return s.execute(insert(Centre).values(code=code, name=name or code).returning(Centre.id)).scalar_one()
 
-    def ensure_user(self, username: str, role: str = "clinician", full_name: str | None = None) -> int:
+    def ensure_user(self, username: str, role: str, *, centre: str | None = None,
+                    full_name: str | None = None) -> int:
+        """The account called `username`, registered by the store itself when new (set-up and tests, not commands:
+        a command acts only as a user an administrator registered, see `accounts.acting`)."""
         with self.session() as s:
             found = s.scalar(select(User.id).where(User.username == username))
-            if found is not None:
-                return found
-            # Another process may register the same name meanwhile: the insert then waits for it and does nothing.
-            dialect_insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
-            stmt = dialect_insert(User).values(username=username, role=role, full_name=full_name)
-            made = s.scalar(stmt.on_conflict_do_nothing(index_elements=["username"]).returning(User.id))
-            return made if made is not None else s.scalars(select(User.id).where(User.username == username)).one()
+        if found is not None:
+            return found
+        try:
+            return accounts.add_user(self, username, role, by=None, centre=centre, full_name=full_name)
+        except RuleViolation:  # registered by another process meanwhile
+            with self.session() as s:
+                return s.scalars(select(User.id).where(User.username == username)).one()
+
+    def known_user(self, username: str) -> int:
+        """The ID of the registered account `username` (NotFound otherwise: nothing is created)."""
+        with self.session() as s:
+            return self.user_id(s, username)
 
     def user_id(self, s: Session, username: str) -> int:
         found = s.scalar(select(User.id).where(User.username == username))
         if found is None:
-            raise NotFound(f"no user {username!r}; add it first")
+            raise NotFound(f"no user {username!r}: an administrator registers it with `oncobank user add`")
         return found
 
     def create_patient(

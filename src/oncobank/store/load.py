@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from oncobank.dictionary.validate import SHOWN, EntryRejected, Issue, ValidEntry, clip
 from oncobank.store import audit
-from oncobank.store.clinical import ClinicalStore, code_issue, column_length
+from oncobank.store.clinical import ClinicalStore
+from oncobank.store.codes import code_issue, column_length
 from oncobank.store.errors import BadInput, LoadStopped, database_reason
 from oncobank.store.models import Centre, Entry, EntryVersion, Patient, PatientIdentifier, Quarantine
 
@@ -164,7 +165,7 @@ def load_registry(
     seen: set[str] = set()  # registry IDs met on earlier lines
     line = 1
     try:
-        uid = store.ensure_user(user, role="system")
+        uid = store.known_user(user)
         codes = {c["code"].strip(): c.get("name") for c in manifest["centres"]}
         centres = {code: store.ensure_centre(code, name) for code, name in codes.items()}
         for chunk in _chunks(_lines(path), batch_size):

@@ -85,6 +85,13 @@ class User(Base):
     centre_id: Mapped[int | None] = mapped_column(ForeignKey("centre.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     txn: Mapped[int | None] = _txn("app_user")
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")  # pending | disabled
+    email: Mapped[str | None] = mapped_column(String(254))
+    specialty: Mapped[str | None] = mapped_column(String(100))
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Patient(Base):

@@ -18,7 +18,7 @@ def record_patient_reads(store: ClinicalStore, user: str, registry_ids: Iterable
     """One `read` event per patient whose facts are shown (details: `what` and `details`, never values);
     returns how many were written. All in one transaction."""
     ids = sorted(set(registry_ids))
-    uid = store.ensure_user(user)
+    uid = store.known_user(user)
     with store.session() as s:
         pids: list[int] = []
         for start in range(0, len(ids), CHUNK):
@@ -30,6 +30,6 @@ def record_patient_reads(store: ClinicalStore, user: str, registry_ids: Iterable
 
 def record_aggregate_read(store: ClinicalStore, user: str, what: str, patients: int, **details: Any) -> None:
     """One `read` event with no patient, for counts over `patients` patients in which no patient is shown."""
-    uid = store.ensure_user(user)
+    uid = store.known_user(user)
     with store.session() as s:
         audit.record(s, "read", uid, None, what=what, patients=patients, **details)
