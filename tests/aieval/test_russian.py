@@ -46,6 +46,7 @@ def test_every_ai_protocol_and_table_in_russian(store_url: str, tmp_path: Path) 
     svc = sim / "sim-drifting"
     results = str(svc / "results.parquet")
     ok("ai", "simulate", "--out", str(sim), "--months", "2", "--per-month", "300", "--sr", "5")
+    ok("user", "add", "Иванова", "--role", "ai_evaluator", "--full-name", "Иванова Анна Петровна", *db)
     tables = {"empty list": ok("ai", "list", *ru, *db)}
     tables["task"] = ok("ai", "task", "set", "nodules", "--name-en", "Lung nodules", "--name-ru", "Узлы в лёгких",
                         *ru, *db)
