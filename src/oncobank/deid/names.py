@@ -29,7 +29,7 @@ _CLINICAL = {"Bethesda", "Hurthle", "Hürthle", "Hashimoto", "Graves", "Warthin"
              "Attending", "Physician", "Surgeon", "Department", "Hospital", "Clinic", "Centre", "Center", "The", "No",
              "And", "With", "For", "Of", "In", "On", "At", "By", "To", "Mr", "Mrs", "Ms", "Dr", "Prof", "Stage",
              "Type", "Grade", "Total", "Left", "Right", "Lobe", "Isthmus", "Central", "Lateral", "Status", "MD", "PhD",
-             "DOB", "MRN", "Address", "Phone", "Fax", "Email", "Tel", "Was", "Is", "Has", "Had"}
+             "DOB", "MRN", "ID", "Address", "Phone", "Fax", "Email", "Tel", "Was", "Is", "Has", "Had"}
 # Eponyms of Russian clinical texts: a disease, cell or sign named after a person is not that person.
 EPONYMS = frozenset({"хашимото", "грейвса", "грейвс", "базедова", "базедовой", "гюртле", "гюртля", "ашкенази",
                      "уортина", "ходжкина", "ходжкин", "педжета", "кервена", "риделя", "пламмера", "вирхова",
@@ -65,6 +65,10 @@ _SURNAME_ENDING = re.compile(r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|
                              r"ян|янц|дзе|швили|ий|ая)$")
 
 
+def _clinical(word: str) -> bool:
+    return word in _CLINICAL or word.title() in _CLINICAL
+
+
 @lru_cache(maxsize=1)
 def morph() -> Any:
     """pymorphy3's analyser, built once per process (it reads its dictionaries)."""
@@ -95,7 +99,7 @@ def name_kinds(word: str) -> frozenset[str]:
 @lru_cache(maxsize=200_000)
 def _latin_kinds(word: str) -> frozenset[str]:
     """Name kinds of a Latin word: English first and last names, or a Russian name read back from Latin."""
-    if word in _CLINICAL or word.title() in _CLINICAL:
+    if _clinical(word):
         return frozenset()
     title = word if not word.isupper() else word.title()
     kinds = set()
@@ -179,7 +183,8 @@ def _needs_ner(text: str, offset: int, covered: Sequence[tuple[int, int]]) -> bo
         start, end = offset + m.start(), offset + m.end()
         if any(s <= start and end <= e for s, e in covered):
             continue
-        if m.group(0).lower() in EPONYMS:
+        word = m.group(0)
+        if word.lower() in EPONYMS or (word.isupper() and len(word) <= 4):  # abbreviations: ИД, ТТГ, ФИО
             continue
         if _MID_CAPITAL.match(text, m.start()) or name_kinds(m.group(0)):
             return True
@@ -222,7 +227,7 @@ def latin_names(text: str) -> Iterator[Hit]:
     for pattern in (_TITLED_EN, _LABEL_EN):
         for m in pattern.finditer(text):
             words = re.findall(r"[A-Za-z'’-]+", m.group("n"))
-            if not words or words[0].title() in _CLINICAL or (pattern is _LABEL_EN and not _label_name(words)):
+            if not words or _clinical(words[0]) or (pattern is _LABEL_EN and not _label_name(words)):
                 continue
             end = _name_end(m.group("n"))
             yield Hit(m.start("n"), m.start("n") + end, "NAME")
@@ -256,7 +261,7 @@ def _name_end(found: str) -> int:
     """Where a titled or labelled name ends: before the first word that is a clinical heading."""
     end = 0
     for m in re.finditer(r"(?:[A-Z]\.\s?)*[A-Za-z'’-]+\.?", found):
-        if m.group(0).rstrip(".").title() in _CLINICAL:
+        if _clinical(m.group(0).rstrip(".")):
             break
         end = m.end() if not m.group(0).endswith(".") or len(m.group(0).rstrip(".")) == 1 else m.end() - 1
     return end
