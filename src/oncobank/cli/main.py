@@ -18,6 +18,7 @@ from oncobank.cli import (
     entry,
     ingest,
     patient,
+    serve,
     stats,
     store,
     thyroid,
@@ -72,6 +73,7 @@ app.add_typer(central.app, name="central", rich_help_panel=ANALYSIS)
 app.add_typer(thyroid.app, name="thyroid", rich_help_panel=ANALYSIS)
 app.add_typer(stats.app, name="stats", rich_help_panel=ANALYSIS)
 app.add_typer(ai.app, name="ai", rich_help_panel=ANALYSIS)
+app.command("serve", rich_help_panel=SETUP)(serve.serve)
 
 
 def run() -> None:

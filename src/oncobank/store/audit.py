@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -13,8 +14,10 @@ from oncobank.store.models import AuditEvent, Patient, User
 
 ACTIONS = (
     "create_patient", "create", "edit", "retract", "reinstate", "review", "attach", "read", "read_attachment", "load",
-    "publish", "account",
+    "publish", "account", "sign_in", "sign_out", "token",
 )
+# The client address of the web request being served (None outside one); every event recorded in it carries it.
+ADDRESS: ContextVar[str | None] = ContextVar("oncobank_audit_address", default=None)
 
 
 def record(
@@ -28,6 +31,9 @@ def record(
     """Write one audit event in the caller's transaction; details must hold no identifying values."""
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
+    address = ADDRESS.get()
+    if address is not None:
+        details.setdefault("address", address)
     session.execute(
         insert(AuditEvent).values(
             user_id=user_id, username=_names(session, [user_id]).get(user_id), action=action, patient_id=patient_id,
