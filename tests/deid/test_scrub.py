@@ -69,6 +69,7 @@ def test_known_names_in_any_letter_case_and_in_latin(written: str) -> None:
     ("Исполнитель: Сидоров А. П.", "Сидоров А. П."),
     ("Консультирована профессором Кузнецовой.", "Кузнецовой"),
     ("Беседа проведена совместно с Марией Сергеевной, дочерью пациентки.", "Марией Сергеевной"),
+    ("Ф.И.О.: Кузьмина Феврония Игоревна", "Кузьмина Феврония Игоревна"),  # the label itself is no initials
 ])
 def test_other_peoples_russian_names(text: str, name: str) -> None:
     assert _replaced(text) == [("NAME", name)]
@@ -80,6 +81,8 @@ def test_other_peoples_russian_names(text: str, name: str) -> None:
     ("Patient seen with Mary Johnson at the clinic.", "Mary Johnson"),
     ("NAME: SMITH, JOHN", "SMITH, JOHN"),
     ("Seen by Dr. Kuznetsova in the morning.", "Kuznetsova"),
+    ("Referring physician: Graves, Timothy.", "Graves, Timothy"),  # an eponym's name can be a person's
+    ("Transferred: Kuzmina Fevroniia Igorevna.", "Kuzmina Fevroniia Igorevna"),  # a Latin patronymic
 ])
 def test_english_names_with_titles_initials_and_upper_case(text: str, name: str) -> None:
     assert _replaced(text) == [("NAME", name)]
@@ -122,6 +125,7 @@ def test_dates_by_year_only_or_blanked() -> None:
     ("Photo IMG_20200314_5521.jpg attached.", "ID", "IMG_20200314_5521.jpg"),
     ("Проживает: ул. Ленина, д. 5, кв. 12.", "ADDRESS", "ул. Ленина, д. 5, кв. 12"),
     ("Прописан в г. Усть-Илимск.", "ADDRESS", "г. Усть-Илимск"),
+    ("Проживает: ул. Л.Толстого, д. 8.", "ADDRESS", "ул. Л.Толстого, д. 8"),
     ("Направлена из региона: Тверская область.", "ADDRESS", "Тверская область"),
     ("Home: 123 Main Street, Springfield.", "ADDRESS", "123 Main Street"),
     ("Lives in Springfield, IL 62704.", "ADDRESS", "Springfield, IL 62704"),

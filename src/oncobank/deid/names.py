@@ -48,7 +48,7 @@ _LATIN_TOKEN = re.compile(r"(?<![\w.])(?:[A-Z]\.(?=\s?[A-Z])|[A-Z][a-zA-Z'’-]+
 
 _CYR = r"[А-ЯЁ][а-яё]+(?:-[А-ЯЁ][а-яё]+)?"
 _CYR_UP = r"[А-ЯЁ]{2,}(?:-[А-ЯЁ]{2,})?"
-_INITIALS = r"[А-ЯЁ]\.\s?[А-ЯЁ]\."
+_INITIALS = r"[А-ЯЁ]\.\s?[А-ЯЁ]\.(?!\s?[А-ЯЁ]\.)"  # not "Ф.И.О.", the label
 _RU_INITIALS = re.compile(
     rf"(?<![\w.])(?:(?P<a>{_CYR}|{_CYR_UP})\s+{_INITIALS}|{_INITIALS}\s?(?:{_CYR}|{_CYR_UP}))(?![\w])")
 _RU_ONE_INITIAL = re.compile(rf"(?<![\w.])(?:(?P<s1>{_CYR})\s+[А-ЯЁ]\.|[А-ЯЁ]\.\s?(?P<s2>{_CYR}))(?![\w.])")
@@ -234,9 +234,14 @@ def latin_names(text: str) -> Iterator[Hit]:
     for run in _runs(text, _LATIN_TOKEN):
         kinds = [frozenset({"Surn"}) if m.group(0).endswith(".") else _latin_kinds(m.group(0)) for m in run]
         for part in _comma_parts(text, run, kinds):
-            named = [m for m, k in part if k]
+            named = [i for i, (_, k) in enumerate(part) if k]
             if _is_name_run([k for _, k in part]) and named:
-                yield Hit(named[0].start(), named[-1].end(), "NAME")
+                first, last = named[0], named[-1]
+                # "Kuzmina Fevroniia Igorevna": the words before a patronymic are the name and surname.
+                patronymic = next((i for i, (_, k) in enumerate(part) if "Patr" in k), None)
+                if patronymic is not None:
+                    first = min(first, max(0, patronymic - 2))
+                yield Hit(part[first][0].start(), part[last][0].end(), "NAME")
 
 
 def _comma_parts(text: str, run: list[re.Match[str]], kinds: list[frozenset[str]]
@@ -245,7 +250,9 @@ def _comma_parts(text: str, run: list[re.Match[str]], kinds: list[frozenset[str]
     part: list[tuple[re.Match[str], frozenset[str]]] = []
     for i, (m, k) in enumerate(zip(run, kinds, strict=True)):
         comma = i > 0 and "," in text[run[i - 1].end():m.start()]
-        if comma and not ("Surn" in part[-1][1] and "Name" in k and len(part) == 1):
+        if comma and "Name" in k and len(part) == 1:
+            part[-1] = (part[-1][0], part[-1][1] | {"Surn"})  # the word before ", John" is the surname
+        elif comma:
             yield part
             part = []
         part.append((m, k))
