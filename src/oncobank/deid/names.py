@@ -184,7 +184,7 @@ def _needs_ner(text: str, offset: int, covered: Sequence[tuple[int, int]]) -> bo
         if any(s <= start and end <= e for s, e in covered):
             continue
         word = m.group(0)
-        if word.lower() in EPONYMS or (word.isupper() and len(word) <= 4):  # abbreviations: ИД, ТТГ, ФИО
+        if word.lower() in EPONYMS or len(word) <= 2 or (word.isupper() and len(word) <= 4):  # Тг, ИД, ТТГ, ФИО
             continue
         if _MID_CAPITAL.match(text, m.start()) or name_kinds(m.group(0)):
             return True
