@@ -16,9 +16,9 @@ from oncobank.ingest.documents import extract_text
 from oncobank.ingest.mapping import Source, load_mapping
 from oncobank.ingest.models import IngestDocument
 from oncobank.ingest.pipeline import run_ingest
-from oncobank.ingest.review import open_quarantine
 from oncobank.store.attachments import attachments_of, read_attachment
 from oncobank.store.clinical import ClinicalStore
+from oncobank.store.load import quarantined
 from oncobank.store.models import Entry, EntryVersion, Patient
 
 JSON = Source(name="j", system="LIS", format="json", files=["x.json"], patient_id="patient.id", records="data.items")
@@ -217,8 +217,8 @@ def test_a_pdf_the_attachment_store_refuses_is_quarantined(
     (tmp_path / "m.yaml").write_text(DOCS_MAPPING, encoding="utf-8")
     report = run_ingest(store, tmp_path, load_mapping(tmp_path / "m.yaml", store.dictionary), DOCS_MAPPING)
     assert report.balanced and report.quarantined == 1 and report.rules == {"attachment": 1}
-    [item] = open_quarantine(store)
-    assert item["location"] == "line 2" and item["rules"] == ["attachment"]
+    [item] = quarantined(store, "ingest")
+    assert item["location"] == "line 2" and item["rule"] == "attachment" and item["message"]
 
 
 DOCS_MAPPING = """

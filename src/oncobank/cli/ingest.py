@@ -221,26 +221,58 @@ def decide(
 
 
 @quarantine_app.command("list")
-def quarantine_list(db: DbOption = None, as_json: JsonOption = False, lang: LangOption = "en") -> None:
-    """Open quarantined ingest rows: source file, row and the rules they broke (no patient identifiers)."""
-    from oncobank.ingest.review import open_quarantine
+def quarantine_list(
+    job: Annotated[str | None, typer.Option("--job", help="Only rows of this job: load or ingest.")] = None,
+    rule: Annotated[str | None, typer.Option("--rule", help="Only problems of this rule, e.g. hard_range.")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only sources whose name contains this text.")] = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Also write the list to this CSV file.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+    lang: LangOption = "en",
+) -> None:
+    """Open quarantined records, a problem a row: source, row, patient, field, value, message and rule.
+
+    Values of identifying fields are never shown (the record itself stays in the store for `quarantine retry`).
+    """
+    from oncobank.reports.terminal import quarantine_table
+    from oncobank.store.load import quarantined
 
     check_lang(lang)
+    if job not in (None, "load", "ingest"):
+        raise fail(f"--job {job!r}: expected load or ingest")
     store = open_store(db, "thyroid", need=Permission.LOAD, what="review linkage and quarantine")
-    items = open_quarantine(store)
+    rows = [r for r in quarantined(store, job)
+            if (rule is None or r["rule"] == rule) and (source is None or source in (r["source"] or ""))]
+    if csv_file is not None:
+        _write_csv(csv_file, rows)
     if as_json:
-        emit_json(items)
+        emit_json(rows)
         return
-    if not items:
+    if not rows:
         console.print(label("no_quarantine", lang), highlight=False)
         return
-    table = Table(title=label("quarantine_title", lang), caption=label("retry_hint", lang))
-    for column in ("id", "source", "location", "section", "rules"):
-        table.add_column(label(column, lang))
-    for q in items:
-        table.add_row(str(q["id"]), q["source"], q["location"], _section(store, q["section"], lang),
-                      ", ".join(q["rules"]))
+    table = quarantine_table(rows, lang)
+    table.caption = label("retry_hint", lang)
     console.print(table)
+
+
+def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
+    """The listing as CSV (UTF-8 with BOM, so that spreadsheet programs read Cyrillic), owner-only."""
+    import csv
+    import os
+
+    from oncobank.reports.printable import printable
+
+    keys = ("id", "job", "source", "location", "patient", "section", "field", "value", "rule", "message")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError as exc:
+        raise fail(f"--csv {path}: {exc.strerror}") from None
+    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(keys)
+        for r in rows:
+            writer.writerow(["" if r.get(k) is None else printable(str(r[k])) for k in keys])
 
 
 @quarantine_app.command("retry")

@@ -1,4 +1,4 @@
-"""The linkage review list and quarantined ingest rows: read them, and record a person's decision."""
+"""The linkage review list: read it, and record a person's decision."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from oncobank.ingest.models import LinkDecision
 from oncobank.store.clinical import ClinicalStore
-from oncobank.store.models import Patient, PatientIdentifier, Quarantine, utcnow
+from oncobank.store.models import Patient, PatientIdentifier, utcnow
 
 
 class ReviewError(ValueError):
@@ -44,11 +44,3 @@ def decide_pair(store: ClinicalStore, decision: int, registry_id: str | None, *,
         s.execute(update(LinkDecision).where(LinkDecision.id == decision).values(
             status="linked" if pid else "rejected", patient_id=pid, method="manual", decided_by=user,
             decided_at=utcnow()))
-
-
-def open_quarantine(store: ClinicalStore) -> list[dict[str, Any]]:
-    with store.session() as s:
-        rows = s.scalars(select(Quarantine).where(Quarantine.job == "ingest", Quarantine.status == "open")
-                         .order_by(Quarantine.id)).all()
-        return [{"id": q.id, "source": q.source, "location": q.location, "section": q.section,
-                 "rules": sorted({i["rule"] for i in q.issues})} for q in rows]

@@ -632,6 +632,8 @@ def _listed(value: Any) -> Any:
     """A value as a listing shows it: long text cut, other long values cut as JSON."""
     if value is None or isinstance(value, bool | int | float):
         return value
+    if isinstance(value, dict) and isinstance(value.get("value"), int | float) and value.get("unit"):
+        return clip(_storable(f"{value['value']:g} {value['unit']}"), SHOWN)  # a measurement as a person writes it
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return clip(_storable(text), SHOWN)
 
