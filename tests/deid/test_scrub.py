@@ -174,6 +174,8 @@ CLINICAL = [
     "Target 1 (lungs): 14 mm; sum of diameters 36 mm; RECIST 1.1 progressive disease.",
     "Lenvatinib 24 mg daily, reduced to 14 mg; grade 3 hypertension; ECOG 1; ICD-10 C73.",
     "Graves disease in 2005; Hashimoto thyroiditis; stage IVB; levels II-IV dissected.",
+    "Diagnosis: PTC, Warthin-like variant, left lobe, 18 mm.",
+    "Заключение цитологического исследования (ТАБ): Bethesda II, тиреоидит Хашимото.",
 ]
 
 

@@ -31,9 +31,15 @@ _CLINICAL = {"Bethesda", "Hurthle", "Hürthle", "Hashimoto", "Graves", "Warthin"
              "Type", "Grade", "Total", "Left", "Right", "Lobe", "Isthmus", "Central", "Lateral", "Status", "MD", "PhD",
              "DOB", "MRN", "ID", "Address", "Phone", "Fax", "Email", "Tel", "Was", "Is", "Has", "Had"}
 # Eponyms of Russian clinical texts: a disease, cell or sign named after a person is not that person.
-EPONYMS = frozenset({"хашимото", "грейвса", "грейвс", "базедова", "базедовой", "гюртле", "гюртля", "ашкенази",
-                     "уортина", "ходжкина", "ходжкин", "педжета", "кервена", "риделя", "пламмера", "вирхова",
-                     "делфиана", "сиппла", "кушинга", "аддисона", "хюртле", "бетесда", "ашкинази"})
+EPONYMS = ("хашимото", "грейвс", "базедов", "гюртле", "хюртле", "уортин", "ходжкин", "педжет", "кервен", "ридел",
+           "пламмер", "вирхов", "делфиан", "сиппл", "кушинг", "аддисон", "бетесд", "ашкенази")
+
+
+def eponym(word: str) -> bool:
+    """Whether a word is (or is made from) a clinical eponym: "Хашимото", "Уортиноподобный"."""
+    return word.lower().startswith(EPONYMS)
+
+
 _TITLE_EN = r"(?:Dr|Mr|Mrs|Ms|Miss|Mx|Prof|Professor|Doctor|Nurse|Sister|Rev)\.?"
 _LATIN_WORD = r"[A-Z][a-zA-Z'’-]+"
 _LATIN_NAME = rf"(?:[A-Z]\.\s?){{0,2}}{_LATIN_WORD}(?:\s+(?:[A-Z]\.\s?)?{_LATIN_WORD}){{0,2}}"
@@ -66,7 +72,8 @@ _SURNAME_ENDING = re.compile(r"(?:ов|ев|ёв|ин|ын|ова|ева|ёва|
 
 
 def _clinical(word: str) -> bool:
-    return word in _CLINICAL or word.title() in _CLINICAL
+    first = word.split("-")[0]  # "Warthin-like"
+    return word in _CLINICAL or word.title() in _CLINICAL or first in _CLINICAL
 
 
 @lru_cache(maxsize=1)
@@ -184,7 +191,7 @@ def _needs_ner(text: str, offset: int, covered: Sequence[tuple[int, int]]) -> bo
         if any(s <= start and end <= e for s, e in covered):
             continue
         word = m.group(0)
-        if word.lower() in EPONYMS or len(word) <= 2 or (word.isupper() and len(word) <= 4):  # Тг, ИД, ТТГ, ФИО
+        if eponym(word) or len(word) <= 2 or (word.isupper() and len(word) <= 4):  # Тг, ИД, ТТГ, ФИО
             continue
         if _MID_CAPITAL.match(text, m.start()) or name_kinds(m.group(0)):
             return True
@@ -214,9 +221,11 @@ def _ner_names(text: str, covered: Sequence[tuple[int, int]]) -> Iterator[Hit]:
         if span.type != "PER":
             continue
         words = re.findall(r"[А-ЯЁа-яё]+", span.text)
-        if all(w.lower() in EPONYMS for w in words):
+        if all(eponym(w) for w in words):
             continue
-        if any(len(w) == 1 or name_kinds(w) for w in words):
+        # A name word of its own, not just initials or abbreviations ("(ТАБ) Ф.И.О." is no one).
+        if any(len(w) > 2 and not (w.isupper() and len(w) <= 4) and not eponym(w) and (name_kinds(w) or surname_like(w))
+               for w in words):
             base = max((o for o in offsets if o[0] <= span.start), key=lambda o: o[0])
             yield Hit(base[1] + span.start - base[0], base[1] + span.stop - base[0], "NAME")
 
