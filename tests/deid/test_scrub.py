@@ -70,6 +70,8 @@ def test_known_names_in_any_letter_case_and_in_latin(written: str) -> None:
     ("Консультирована профессором Кузнецовой.", "Кузнецовой"),
     ("Беседа проведена совместно с Марией Сергеевной, дочерью пациентки.", "Марией Сергеевной"),
     ("Ф.И.О.: Кузьмина Феврония Игоревна", "Кузьмина Феврония Игоревна"),  # the label itself is no initials
+    ("Заключение цитологического исследования (ТАБ)\n\nФ.И.О.: Козлов Фома Герасимович\nД.р.: 1978",
+     "Козлов Фома Герасимович"),  # a report's header: the abbreviation, label and next line stay
 ])
 def test_other_peoples_russian_names(text: str, name: str) -> None:
     assert _replaced(text) == [("NAME", name)]

@@ -220,14 +220,19 @@ def _ner_names(text: str, covered: Sequence[tuple[int, int]]) -> Iterator[Hit]:
     for span in doc.spans:
         if span.type != "PER":
             continue
-        words = re.findall(r"[А-ЯЁа-яё]+", span.text)
-        if all(eponym(w) for w in words):
-            continue
-        # A name word of its own, not just initials or abbreviations ("(ТАБ) Ф.И.О." is no one).
-        if any(len(w) > 2 and not (w.isupper() and len(w) <= 4) and not eponym(w) and (name_kinds(w) or surname_like(w))
-               for w in words):
-            base = max((o for o in offsets if o[0] <= span.start), key=lambda o: o[0])
-            yield Hit(base[1] + span.start - base[0], base[1] + span.stop - base[0], "NAME")
+        base = max((o for o in offsets if o[0] <= span.start), key=lambda o: o[0])
+        start = base[1] + span.start - base[0]
+        # Judged on the text as written, line by line: a span may run over a label on the next line.
+        for line in re.finditer(r"[^\n]+", text[start:base[1] + span.stop - base[0]]):
+            if _person_words(re.findall(r"[А-ЯЁа-яё]+", line.group(0))):
+                yield Hit(start + line.start(), start + line.end(), "NAME")
+
+
+def _person_words(words: list[str]) -> bool:
+    """Whether a span holds a name word of its own, not just initials, abbreviations ("(ТАБ) Ф.И.О." is no one)
+    or eponyms."""
+    return any(len(w) > 2 and not (w.isupper() and len(w) <= 4) and not eponym(w)
+               and (name_kinds(w) or surname_like(w)) for w in words)
 
 
 def latin_names(text: str) -> Iterator[Hit]:
