@@ -1,0 +1,180 @@
+"""The patient list: registry-ID or (own centre only) name and birth-date search, completeness and derived-status
+filters, keyset paging by registry ID so that page 1,000 costs what page 1 costs."""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
+
+from oncobank.store.access import Actor
+from oncobank.store.clinical import ClinicalStore
+from oncobank.store.models import Centre, Entry, EntryVersion, Patient, Review
+from oncobank.web.forms import COMPLETE, INCOMPLETE, UNVERIFIED, expected, typed_date
+
+PAGE = 50
+NAME_FIELDS = ("surname", "first_name", "patronymic")
+DEMOGRAPHICS = "demographics"
+_ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What the list is asked for: a search text, filters, and the registry ID the page starts after."""
+
+    q: str = ""
+    status: str = ""  # incomplete | unverified | complete
+    section: str = ""
+    state: str = ""  # present | missing | unreviewed (of `section`)
+    derived: str = ""  # a code of the disease module's STATUSES
+    after: str = ""
+    limit: int = PAGE
+
+
+@dataclass
+class Row:
+    registry_id: str
+    centre: str
+    patient_id: int
+    status: str = COMPLETE
+    derived: str | None = None
+    name: str | None = None  # only for a name search within the user's own centre
+
+
+@dataclass
+class Page:
+    rows: list[Row]
+    total: int
+    next: str | None
+    name_search: bool = False
+    refused: str | None = None  # why a name search was not made (a label key)
+    sections: list[str] = field(default_factory=list)
+
+
+def disease_hook(module: str) -> ModuleType | None:
+    """The disease module's patient_summary (RAIR and the like), if it has one."""
+    try:
+        return importlib.import_module(f"oncobank.diseases.{module}.patient_summary")
+    except ModuleNotFoundError:
+        return None
+
+
+def _active_of(section: str) -> Any:
+    """Entries of `section` whose current version is active (correlated to the outer patient row)."""
+    return (select(Entry.id).join(EntryVersion, and_(EntryVersion.entry_id == Entry.id,
+                                                     EntryVersion.version == Entry.current_version))
+            .where(Entry.patient_id == Patient.id, Entry.section == section, EntryVersion.status == "active"))
+
+
+def _unreviewed(section: str | None = None) -> Any:
+    """Active entries (of `section`, or any) with no second opinion on their current version."""
+    query = (select(Entry.id).join(EntryVersion, and_(EntryVersion.entry_id == Entry.id,
+                                                      EntryVersion.version == Entry.current_version))
+             .where(Entry.patient_id == Patient.id, EntryVersion.status == "active",
+                    ~exists(select(Review.id).where(Review.entry_id == Entry.id,
+                                                    Review.entry_version == Entry.current_version))))
+    return query.where(Entry.section == section) if section else query
+
+
+def _incomplete(store: ClinicalStore) -> ColumnElement[bool]:
+    needed = [s.name for s in store.dictionary.sections.values() if expected(s)]
+    return or_(*(~exists(_active_of(name)) for name in needed)) if needed else func.false()
+
+
+def _is_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def looks_like_id(text: str) -> bool:
+    """A registry ID is typed with digits and no spaces (TH-000123); a name or a date of birth otherwise."""
+    return any(c.isdigit() for c in text) and " " not in text.strip() and not _date_like(text)
+
+
+def _date_like(text: str) -> bool:
+    return _ISO.fullmatch(typed_date(text)) is not None
+
+
+def find(store: ClinicalStore, actor: Actor, query: ListQuery) -> Page:
+    """One page of the patients within the user's reach that match `query`, and how many match in all."""
+    where: list[Any] = [] if actor.whole_registry else [Patient.centre_id == actor.centre_id]
+    text = query.q.strip()
+    names: dict[int, str] = {}
+    page = Page([], 0, None)
+    if text and looks_like_id(text):
+        where.append(Patient.registry_id.like(_is_like(text), escape="\\"))
+    elif text:
+        if actor.whole_registry:  # names are searched only among one's own centre's patients
+            page.refused = "name_search_centre_only"
+            return page
+        names = _by_name(store, actor, text)
+        page.name_search = True
+        where.append(Patient.id.in_(sorted(names)) if names else func.false())
+    if query.status == INCOMPLETE:
+        where.append(_incomplete(store))
+    elif query.status == UNVERIFIED:
+        where.extend([not_(_incomplete(store)), exists(_unreviewed())])
+    elif query.status == COMPLETE:
+        where.extend([not_(_incomplete(store)), ~exists(_unreviewed())])
+    if query.section in store.dictionary.sections:
+        chosen = {"present": exists(_active_of(query.section)), "missing": ~exists(_active_of(query.section)),
+                  "unreviewed": exists(_unreviewed(query.section))}.get(query.state)
+        if chosen is not None:
+            where.append(chosen)
+    hook = disease_hook(store.dictionary.name)
+    if query.derived and hook is not None and query.derived in hook.STATUSES:
+        where.append(Patient.id.in_(hook.with_status(query.derived)))
+    listed = (select(Patient.registry_id, Centre.code, Patient.id).join(Centre, Centre.id == Patient.centre_id)
+              .where(*where).order_by(Patient.registry_id).limit(query.limit + 1))
+    if query.after:
+        listed = listed.where(Patient.registry_id > query.after)
+    with store.session() as s:
+        rows = s.execute(listed).all()
+        page.total = s.scalar(select(func.count()).select_from(Patient).where(*where)) or 0
+    page.rows = [Row(rid, centre, pid, name=names.get(pid)) for rid, centre, pid in rows[: query.limit]]
+    page.next = page.rows[-1].registry_id if len(rows) > query.limit else None
+    _mark(store, page.rows, hook)
+    return page
+
+
+def _mark(store: ClinicalStore, rows: list[Row], hook: ModuleType | None) -> None:
+    """Each listed patient's completeness (and derived status), with two queries for the whole page."""
+    if not rows:
+        return
+    pids = [r.patient_id for r in rows]
+    base = select(Patient.id).where(Patient.id.in_(pids))
+    with store.session() as s:
+        incomplete = set(s.scalars(base.where(_incomplete(store))))
+        unverified = set(s.scalars(base.where(exists(_unreviewed()))))
+    for row in rows:
+        row.status = INCOMPLETE if row.patient_id in incomplete else \
+            UNVERIFIED if row.patient_id in unverified else COMPLETE
+    if hook is not None:
+        found = hook.statuses(store, pids)
+        for row in rows:
+            row.derived = found.get(row.patient_id)
+
+
+def _by_name(store: ClinicalStore, actor: Actor, text: str) -> dict[int, str]:
+    """Patients of the user's own centre whose names hold every word of `text` (a date: the birth date); id -> name.
+
+    Names live in the demographics entry (JSON): read for this centre only, matched here, never sent elsewhere."""
+    words = [w.casefold() for w in text.split()]
+    dates = {typed_date(w) for w in text.split() if _date_like(w)}
+    words = [w for w in words if typed_date(w) not in dates]
+    query = (select(Entry.patient_id, EntryVersion.values)
+             .join(EntryVersion, and_(EntryVersion.entry_id == Entry.id, EntryVersion.version == Entry.current_version))
+             .join(Patient, Patient.id == Entry.patient_id)
+             .where(Patient.centre_id == actor.centre_id, Entry.section == DEMOGRAPHICS,
+                    EntryVersion.status == "active"))
+    found: dict[int, str] = {}
+    with store.session() as s:
+        for pid, values in s.execute(query):
+            parts = [str(values.get(k) or "") for k in NAME_FIELDS]
+            folded = " ".join(parts).casefold()
+            if all(w in folded for w in words) and all(values.get("birth_date") == d for d in dates):
+                found[pid] = " ".join(p for p in parts if p)
+    return found
