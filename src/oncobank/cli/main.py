@@ -18,9 +18,11 @@ from oncobank.cli import (
     entry,
     ingest,
     patient,
+    quality,
     serve,
     stats,
     store,
+    structure,
     thyroid,
     user,
 )
@@ -65,6 +67,7 @@ app.add_typer(attachment.app, name="attachment", rich_help_panel=RECORDS)
 app.add_typer(audit.app, name="audit", rich_help_panel=RECORDS)
 app.command("ingest", rich_help_panel=SOURCES)(ingest.ingest_command)
 app.add_typer(ingest.quarantine_app, name="quarantine", rich_help_panel=SOURCES)
+app.add_typer(structure.app, name="structure", rich_help_panel=SOURCES)
 app.add_typer(ingest.linkage_app, name="linkage", rich_help_panel=SOURCES)
 app.command("provenance", rich_help_panel=SOURCES)(ingest.provenance_command)
 app.command("conflicts", rich_help_panel=SOURCES)(ingest.conflicts_command)
@@ -72,6 +75,7 @@ app.command("publish", rich_help_panel=ANALYSIS)(publishing.publish_command)
 app.add_typer(central.app, name="central", rich_help_panel=ANALYSIS)
 app.add_typer(thyroid.app, name="thyroid", rich_help_panel=ANALYSIS)
 app.add_typer(stats.app, name="stats", rich_help_panel=ANALYSIS)
+app.add_typer(quality.app, name="quality", rich_help_panel=ANALYSIS)
 app.add_typer(ai.app, name="ai", rich_help_panel=ANALYSIS)
 app.command("serve", rich_help_panel=SETUP)(serve.serve)
 

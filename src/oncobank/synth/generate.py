@@ -20,7 +20,7 @@ from oncobank.synth.model import SourceRecord, SynthPatient
 from oncobank.synth.pdf import PdfPool
 from oncobank.synth.people import Identity, as_recorded, linkage_truth, new_identity, plant_noise, plant_relatives
 from oncobank.synth.registry import RegistryWriter, TruthWriter, dump_json
-from oncobank.synth.reports import ReportWriter
+from oncobank.synth.reports import ReportWriter, TruthLog
 from oncobank.synth.rng import stream
 
 FORMATS = frozenset({"registry", "emr", "lis", "hl7", "pacs", "reports", "pdf"})
@@ -187,6 +187,7 @@ class _Outputs:
             self.sinks["pacs_studies"] = exports.pacs_studies(self.root)
         self.hl7 = Hl7Batches(self.root / "lis" / "hl7") if "hl7" in chosen else None
         self.reports = ReportWriter(self.root) if "reports" in chosen else None
+        self.truth = TruthLog(out / "report_truth.jsonl") if chosen & {"reports", "pdf"} else None
         self.pdf: PdfPool | None = None
         self.pdf_index: CsvSink | None = None
         if "pdf" in chosen:
@@ -216,6 +217,8 @@ class _Outputs:
             for report in [*patient.reports, *(s.report for s in patient.studies if s.report is not None)]:
                 text = simulator.render_report(report, simulator.report_language(rng), rng)
                 self.reports.add(report, text, patient.sources[report.system], rng)
+                if self.truth:
+                    self.truth.add(f"exports/reports/{report.kind}/{report.report_id}.txt", report.kind, text)
         if self.pdf and self.pdf_index:
             rng = self.rng("pdf", i)
             emr = patient.sources["EMR"]
@@ -224,6 +227,8 @@ class _Outputs:
                     continue
                 text = simulator.render_discharge(admission, emr.identity, emr.patient_id, rng)
                 path = self.root / "discharge" / f"{admission.admission_id}.pdf"
+                if self.truth:
+                    self.truth.add(f"exports/discharge/{path.name}", "discharge", text)
                 self.pdf.submit(path, text, self.institution, {
                     "file": path.name, "admission_id": admission.admission_id, "patient_id": emr.patient_id,
                     "date": admission.discharged})
@@ -265,6 +270,9 @@ class _Outputs:
             self.counts["reports_en"] = self.reports.count["en"]
             self.files["reports"] = [self.reports.index.path]
             described.append(self.reports.describe())
+        if self.truth:
+            self.truth.close()
+            self.files["report_truth"] = [self.truth.path]
         if self.pdf and self.pdf_index:
             self.pdf.close()
             self.pdf_index.close()

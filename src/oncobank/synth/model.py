@@ -106,6 +106,7 @@ class Text:
     title: str
     paragraphs: list[tuple[str, str]]
     language: str
+    stated: dict[str, Any] = field(default_factory=dict)  # the facts the wording states: structuring's gold
 
 
 class DiseaseSimulator(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,22 @@ HEADERS = {
            ("ФИО пациента", "Год рождения", "Код", "Дата")],
     "en": [("Patient", "DOB", "MRN", "Date"), ("Name", "Date of birth", "Patient ID", "Exam date")],
 }
+
+
+class TruthLog:
+    """report_truth.jsonl beside ground_truth.json: per document, the facts its wording states (structuring's gold)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("w", encoding="utf-8")
+
+    def add(self, file: str, kind: str, text: Text) -> None:
+        self._file.write(json.dumps({"file": file, "kind": kind, "language": text.language, "facts": text.stated},
+                                    ensure_ascii=False, sort_keys=True) + "\n")
+
+    def close(self) -> None:
+        self._file.close()
 
 
 class ReportWriter:

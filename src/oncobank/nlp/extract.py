@@ -1,0 +1,239 @@
+"""The structuring pipeline: pick the report type, run its rules sentence by sentence, return facts with spans."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from oncobank.dictionary.units import UnitError, UnitSystem
+from oncobank.nlp.context import assess
+from oncobank.nlp.dates import parse_date
+from oncobank.nlp.facts import Fact
+from oncobank.nlp.rules import ReportType, Rule, any_of, compile_pattern, report_types, term_list
+
+# A sentence ends at . ! ? before a non-digit (not after an abbreviation) or at a line break, except where a PDF
+# wrapped a line: the next line goes on in lower case or with a bracket.
+SENTENCE_END = re.compile(r"(?<!\bур\.)(?<!\bг\.)(?<!\bт\.)(?<!\bсм\.)(?<!\bл/у\.)(?<=[.!?])[ \t]+(?=[^\d\s])"
+                          r"|\n+(?=[^a-zа-яё(\d\s])|\n\s*\n|(?<=[.!?])$")
+TITLE = 200  # characters at the top where the report's own title stands
+ROMAN = re.compile(r"VII|VI|IV|V|III|II|I", re.IGNORECASE)
+UNCERTAIN = 0.5  # a hedged finding keeps half its rule's confidence
+
+
+@dataclass
+class Extraction:
+    kind: str | None
+    facts: list[Fact] = field(default_factory=list)
+
+    def values(self) -> dict[tuple[str, str], Any]:
+        """(section, field) -> value: the first fact of a scalar field, every value of a list field in order."""
+        out: dict[tuple[str, str], Any] = {}
+        for f in self.facts:
+            key = (f.section, f.field)
+            if f.rule.endswith("[]"):
+                if f.value not in out.setdefault(key, []):
+                    out[key].append(f.value)
+            elif key not in out:
+                out[key] = f.value
+        return out
+
+
+def sentences(text: str) -> Iterator[tuple[int, str]]:
+    """(offset, sentence) pairs; a decimal point or an abbreviation before a digit does not end a sentence."""
+    start = 0
+    for m in SENTENCE_END.finditer(text):
+        if m.start() > start:
+            yield start, text[start:m.start()]
+        start = m.end()
+    if start < len(text):
+        yield start, text[start:]
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ".").replace(" ", ""))
+
+
+def _tidy(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else round(value, 2)
+
+
+class _Compiled:
+    """One rule with its patterns compiled once."""
+
+    def __init__(self, kind: ReportType, rule: Rule):
+        self.rule = rule
+        self.section = rule.section or kind.section
+        self.name = f"{kind.kind}.{rule.id}" + ("[]" if rule.multi else "")
+        self.pattern = compile_pattern(rule.pattern) if rule.pattern else None
+        self.within = compile_pattern(rule.within) if rule.within else None
+        pairs = term_list(rule.terms) if rule.terms else []
+        self.terms = any_of(pairs) if pairs else None
+        self.no_terms = any_of([("no", t) for t in rule.no_terms]) if rule.no_terms else None
+
+    def lookup(self, text: str) -> str | None:
+        """The vocabulary code a captured phrase stands for."""
+        if self.terms is None:
+            return text
+        m = self.terms[0].search(text)
+        return _group_value(m, self.terms[1]) if m else None
+
+
+def _group_value(m: re.Match[str], values: list[str]) -> str:
+    return values[int(m.lastgroup[1:])] if m.lastgroup else values[0]
+
+
+def _term_hits(pattern: tuple[re.Pattern[str], list[str]], sentence: str) -> Iterator[tuple[re.Match[str], str]]:
+    regex, values = pattern
+    for m in regex.finditer(sentence):
+        yield m, _group_value(m, values)
+
+
+class Extractor:
+    """Rules of one disease module, compiled; `extract(text)` is pure and thread-safe."""
+
+    def __init__(self, module: str, units: UnitSystem):
+        self.units = units
+        self.types = report_types(module)
+        self.detect = [(t, [compile_pattern(p) for p in t.detect]) for t in self.types]
+        self.compiled = {t.kind: [_Compiled(t, r) for r in t.rules] for t in self.types}
+        self.by_kind = {t.kind: t for t in self.types}
+
+    def classify(self, text: str) -> str | None:
+        """The report type whose detection patterns the title matches (else the body most often)."""
+        title = text[:TITLE]
+        best, score = None, 0
+        for kind, patterns in self.detect:
+            s = sum(10 * len(p.findall(title)) + len(p.findall(text[:3000])) for p in patterns)
+            if s > score:
+                best, score = kind.kind, s
+        return best
+
+    def extract(self, text: str, kind: str | None = None) -> Extraction:
+        kind = kind or self.classify(text)
+        if kind is None or kind not in self.compiled:
+            return Extraction(None)
+        facts: list[Fact] = []
+        parts = list(sentences(text))
+        for c in self.compiled[kind]:
+            facts.extend(self._run(c, parts))
+        return Extraction(kind, facts)
+
+    def _fact(self, c: _Compiled, field_name: str, value: Any, offset: int, span: tuple[int, int],
+              negated: bool = False, uncertain: bool = False) -> Fact:
+        confidence = c.rule.confidence * (UNCERTAIN if uncertain else 1.0)
+        return Fact(c.section, field_name, value, offset + span[0], offset + span[1], c.name, round(confidence, 3),
+                    negated, uncertain)
+
+    def _context(self, c: _Compiled, sentence: str, m: re.Match[str]) -> tuple[bool, bool]:
+        return assess(sentence, m.start(), m.end()) if c.rule.context else (False, False)
+
+    def _ranked(self, c: _Compiled, parts: list[tuple[int, str]]) -> Iterator[Fact]:
+        assert c.terms is not None
+        order = {v: i for i, v in enumerate(c.terms[1])}
+        hits = [(order[value], offset, m) for offset, sentence in parts for m, value in _term_hits(c.terms, sentence)
+                if not self._context(c, sentence, m)[0]]
+        if hits:
+            rank, offset, m = min(hits, key=lambda h: h[0])
+            yield self._fact(c, c.rule.field or "", c.terms[1][rank], offset, m.span())
+
+    def _run(self, c: _Compiled, parts: list[tuple[int, str]]) -> Iterator[Fact]:
+        kind = c.rule.type
+        if kind == "term" and c.rule.ranked:
+            yield from self._ranked(c, parts)
+            return
+        field_name = c.rule.field or ""
+        done = False
+        for offset, sentence in parts:
+            if done:
+                return
+            if c.within is not None:
+                trigger = c.within.search(sentence)
+                if trigger is None or (kind == "sites" and self._context(c, sentence, trigger)[0]):
+                    continue
+            if kind == "term" and c.terms:
+                for m, value in _term_hits(c.terms, sentence):
+                    negated, uncertain = self._context(c, sentence, m)
+                    if not negated:
+                        yield self._fact(c, field_name, value, offset, m.span(), uncertain=uncertain)
+                        done = not c.rule.multi
+                        break
+            elif kind == "sites" and c.terms:
+                for m, value in _term_hits(c.terms, sentence):
+                    yield self._fact(c, field_name, value, offset, m.span())
+            elif kind == "assert":
+                hit = self._assert(c, sentence)
+                if hit:
+                    m, value, uncertain = hit
+                    yield self._fact(c, field_name, c.rule.values.get(value, value), offset, m.span(),
+                                     value == "no", uncertain)
+                    done = True
+            elif c.pattern is not None:
+                for m in c.pattern.finditer(sentence):
+                    produced = list(self._captured(c, kind, field_name, sentence, offset, m))
+                    yield from produced
+                    if produced and not c.rule.multi and kind != "capture":
+                        done = True
+                        break
+
+    def _assert(self, c: _Compiled, sentence: str) -> tuple[re.Match[str], str, bool] | None:
+        hits = []
+        if c.no_terms:
+            hits += [(m, "no", self._context(c, sentence, m)[1]) for m, _ in _term_hits(c.no_terms, sentence)]
+        if c.terms:
+            for m, _ in _term_hits(c.terms, sentence):
+                negated, uncertain = self._context(c, sentence, m)
+                hits.append((m, "no" if negated else "yes", uncertain))
+        return min(hits, key=lambda h: h[0].start()) if hits else None
+
+    def _captured(self, c: _Compiled, kind: str, field_name: str, sentence: str, offset: int,
+                  m: re.Match[str]) -> Iterator[Fact]:
+        negated, uncertain = self._context(c, sentence, m)
+        if negated:
+            return
+        if kind == "quantity":
+            value = self._quantity(c, m)
+            if value is not None:
+                yield self._fact(c, field_name, value, offset, m.span(), uncertain=uncertain)
+        elif kind == "date":
+            group = next((g for g, v in m.groupdict().items() if g.startswith("date") and v), None)
+            day = parse_date(m.group(group)) if group else None
+            if group and day:
+                yield self._fact(c, field_name, day.isoformat(), offset, m.span(group), uncertain=uncertain)
+        else:
+            groups = {k: v for k, v in m.groupdict().items() if v is not None}
+            names = {k: v.lower() for k, v in groups.items()}
+            for template, source in c.rule.emit.items():
+                try:
+                    target = template.format(**names)
+                except KeyError:
+                    continue
+                for value in self._emitted(c, source, groups):
+                    yield self._fact(c, target, value, offset, m.span(), uncertain=uncertain)
+
+    def _emitted(self, c: _Compiled, source: str, groups: dict[str, str]) -> list[Any]:
+        if source.startswith("="):
+            return [source[1:]]
+        names, _, how = source.partition("|")
+        text = next((groups[n] for n in names.split(",") if n in groups), None)
+        if text is None:
+            return []
+        if how == "levels":
+            return [v.upper() for v in ROMAN.findall(text)]
+        if how == "terms":
+            code = c.lookup(text)
+            return [code] if code else []
+        if how == "number":
+            return [_tidy(_number(text))]
+        return [int(text) if text.isdigit() else text.strip()]
+
+    def _quantity(self, c: _Compiled, m: re.Match[str]) -> int | float | None:
+        value = _number(m.group("value"))
+        unit = (m.groupdict().get("unit") or c.rule.default_unit or c.rule.unit or "").strip()
+        if c.rule.unit and unit and unit != c.rule.unit:
+            try:
+                value *= self.units.factor(unit, c.rule.unit)
+            except (UnitError, ValueError):
+                return None
+        return _tidy(value)

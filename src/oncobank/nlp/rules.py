@@ -1,0 +1,116 @@
+"""Report-type rules as data: a disease module's patterns/*.yaml read into compiled, validated rule sets."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from oncobank.nlp.dates import DATE_TEXT
+
+# Shared building blocks a rule's pattern may name as {NAME}.
+MACROS = {
+    "NUM": r"\d+(?:[.,]\d+)?",
+    "LEVEL": r"(?:VII|VI|IV|V|III|II|I)",
+    "DATE": f"(?:{DATE_TEXT})",
+}
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    type: Literal["term", "assert", "quantity", "capture", "sites", "date"]
+    field: str | None = None  # capture rules name their fields in `emit`
+    section: str | None = None  # the report type's section unless given
+    terms: dict[str, list[str]] | list[str] = Field(default_factory=list)
+    no_terms: list[str] = Field(default_factory=list)  # phrases that state the negative outright
+    pattern: str | None = None
+    within: str | None = None  # sites / term: only in sentences matching this
+    emit: dict[str, str] = Field(default_factory=dict)
+    unit: str | None = None  # quantity: the field's canonical unit
+    default_unit: str | None = None
+    values: dict[str, str] = Field(default_factory=dict)  # assert: what "yes" / "no" are called in the field
+    ranked: bool = False  # term: the value listed first wins wherever it stands (SPECT/CT over a planar scan)
+    multi: bool = False  # the field holds a list (sites, levels): every match adds one value
+    context: bool = True  # apply negation / uncertainty
+    confidence: float = 0.95
+
+
+class ReportType(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: str
+    section: str
+    document_types: list[str] = Field(default_factory=list)
+    detect: list[str]
+    constants: dict[str, Any] = Field(default_factory=dict)
+    date_field: str | None = None
+    rules: list[Rule]
+
+
+VOCABULARIES = "vocabularies.yaml"  # phrase lists shared by a module's report types
+
+
+def expand(pattern: str) -> str:
+    return re.sub(r"\{([A-Z]+)\}", lambda m: MACROS.get(m.group(1), m.group()), pattern)
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    return re.compile(expand(pattern), re.IGNORECASE)
+
+
+def patterns_folder(module: str) -> Path:
+    return Path(str(resources.files("oncobank.diseases") / module / "patterns"))
+
+
+def read_report_types(folder: Path) -> list[ReportType]:
+    """Every report type of a folder; ValueError names the file and what is wrong."""
+    types = []
+    shared_path = folder / VOCABULARIES
+    shared = yaml.safe_load(shared_path.read_text(encoding="utf-8")) if shared_path.is_file() else {}
+    for path in sorted(folder.glob("*.yaml")):
+        if path.name == VOCABULARIES:
+            continue
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            for rule in data.get("rules") or []:
+                named = rule.get("terms")
+                if isinstance(named, str) and named.startswith("@"):
+                    if named[1:] not in shared:
+                        raise ValueError(f"rule {rule.get('id')!r}: no vocabulary {named[1:]!r} in {VOCABULARIES}")
+                    rule["terms"] = shared[named[1:]]
+            kind = ReportType.model_validate(data)
+            for pattern in [*kind.detect, *(r.pattern for r in kind.rules if r.pattern),
+                            *(r.within for r in kind.rules if r.within)]:
+                compile_pattern(pattern)
+        except (yaml.YAMLError, ValueError, re.error) as exc:
+            raise ValueError(f"{path.name}: {exc}") from None
+        types.append(kind)
+    return types
+
+
+@lru_cache(maxsize=8)
+def report_types(module: str) -> tuple[ReportType, ...]:
+    return tuple(read_report_types(patterns_folder(module)))
+
+
+def term_list(terms: dict[str, list[str]] | list[str]) -> list[tuple[str, str]]:
+    """(value, pattern) pairs; a plain list of patterns means the value "yes"."""
+    if isinstance(terms, list):
+        return [("yes", t) for t in terms]
+    return [(value, t) for value, options in terms.items() for t in options]
+
+
+def vocabulary(terms: Any) -> dict[str, Any]:
+    return dict(terms) if isinstance(terms, dict) else {}
+
+
+def any_of(pairs: list[tuple[str, str]]) -> tuple[re.Pattern[str], list[str]]:
+    """One alternation with a numbered group per term, and the value each group stands for."""
+    values = [v for v, _ in pairs]
+    joined = "|".join(f"(?P<t{i}>{expand(p)})" for i, (_, p) in enumerate(pairs))
+    return re.compile(joined, re.IGNORECASE), values
