@@ -40,15 +40,19 @@ def user_rules(paths: Iterable[Path]) -> list[Rule]:
 
 def expand(dictionary: Dictionary, rules: Iterable[Rule] = ()) -> list[Check]:
     """Every check of the dictionary's fields and sections, then one per rule; IDs are unique and stable."""
-    checks = [check for kind in check_types() for check in _expand_type(dictionary, kind)]
-    checks += [Check(f"rule:{rule.id}", "rule", rule, rule.table or (rule.then or rule.left or rule.first).table,
-                     rule.column, rule=rule) for rule in rules]  # type: ignore[union-attr]
+    checks = [check for kind in check_types() for check in _expand_type(dictionary, kind)] + rule_checks(rules)
     seen: set[str] = set()
     for check in checks:
         if check.id in seen:
             raise ValueError(f"check {check.id} is declared twice")
         seen.add(check.id)
     return checks
+
+
+def rule_checks(rules: Iterable[Rule]) -> list[Check]:
+    """One check per rule, `rule:<id>`, listed under the table whose rows it judges."""
+    return [Check(f"rule:{r.id}", "rule", r, r.table or (r.then or r.left or r.first).table,  # type: ignore[union-attr]
+                  r.column, rule=r) for r in rules]
 
 
 def _expand_type(dictionary: Dictionary, kind: CheckType) -> Iterator[Check]:
@@ -58,7 +62,7 @@ def _expand_type(dictionary: Dictionary, kind: CheckType) -> Iterator[Check]:
         if level == "section":
             if _section_matches(section, kind.applies):
                 yield Check(f"{kind.id}:{table}", kind.id, kind, table, ENTRY_DATE, section.name, None,
-                            dict(kind.parameters))
+                            {**kind.parameters, "section_label": section.label.model_dump()})
             continue
         fields = list(section.fields)
         if level == "date":
@@ -67,7 +71,8 @@ def _expand_type(dictionary: Dictionary, kind: CheckType) -> Iterator[Check]:
             if f.identifying or not _section_matches(section, kind.applies) or not _field_matches(f, kind.applies):
                 continue
             yield Check(f"{kind.id}:{table}.{f.name}", kind.id, kind, table, f.name, section.name, f.name,
-                        {**kind.parameters, **_field_params(dictionary, f, kind)})
+                        {**kind.parameters, **_field_params(dictionary, f, kind),
+                         "section_label": section.label.model_dump(), "field_label": f.label.model_dump()})
 
 
 def _section_matches(section: Section, applies: dict[str, object]) -> bool:

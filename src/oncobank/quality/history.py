@@ -19,7 +19,8 @@ def check_record(check: Check) -> dict[str, Any]:
             "section": check.section, "field": check.field, "dimension": s.dimension, "kahn": s.kahn,
             "severity": s.severity, "threshold_pct": s.threshold_pct, "threshold_rows": s.threshold_rows,
             "label": s.label.model_dump(), "suggestion": s.suggestion.model_dump(),
-            "unit": check.params.get("unit"), "earliest": check.params.get("earliest")}
+            "unit": check.params.get("unit"), "earliest": check.params.get("earliest"),
+            "section_label": check.params.get("section_label"), "field_label": check.params.get("field_label")}
 
 
 def make_run(checks: list[Check], results: list[Result], *, store: str, snapshot: Any, as_of: dt.date,

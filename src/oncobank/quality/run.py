@@ -138,14 +138,6 @@ def run_units(store: AnalysisStore, units: list[Unit],
     return results
 
 
-def run_checks(store: AnalysisStore, checks: list[Check], ctx: Context,
-               step: Callable[[Unit], None] | None = None) -> list[Result]:
-    """Every check's result, in the order of `checks`."""
-    units, skipped = plan_units(store, checks, ctx)
-    results = {r.check: r for r in [*run_units(store, units, step), *skipped]}
-    return [results[c.id] for c in checks]
-
-
 def default_as_of(store: AnalysisStore) -> dt.date:
     """The date of the store's last publish (its dates are as of then), else today."""
     if "publish_log" in store.tables():

@@ -38,11 +38,14 @@ def word(key: str, lang: str) -> str:
 
 def suggestion(row: dict[str, Any], lang: str) -> str:
     """The improvement suggestion of a scored check, its placeholders filled from the check and its counts."""
-    template = row["suggestion"]["ru" if lang == "ru" else "en"]
+    key = "ru" if lang == "ru" else "en"
+    template = row["suggestion"][key]
     pct = row.get("pct")
+    section = (row.get("section_label") or {}).get(key) or row.get("section") or row["table"]
+    field = (row.get("field_label") or {}).get(key) or row.get("field") or row.get("column") or ""
     values = {"pct": "-" if pct is None else f"{pct:g}", "violated": row["violated"],
-              "denominator": row["denominator"], "section": row.get("section") or row["table"],
-              "field": row.get("field") or row.get("column") or "", "table": row["table"],
+              "denominator": row["denominator"], "section": section.lower(), "field": field.lower(),
+              "table": row["table"],
               "column": row.get("column") or "", "unit": row.get("unit") or "", "earliest": row.get("earliest") or ""}
     return " ".join(template.format(**values).split())
 
