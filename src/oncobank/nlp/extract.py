@@ -17,7 +17,7 @@ from oncobank.nlp.rules import ReportType, Rule, any_of, compile_pattern, report
 # wrapped a line: the next line goes on in lower case or with a bracket.
 SENTENCE_END = re.compile(r"(?<!\bур\.)(?<!\bг\.)(?<!\bт\.)(?<!\bсм\.)(?<!\bл/у\.)(?<=[.!?])[ \t]+(?=[^\d\s])"
                           r"|\n+(?=[^a-zа-яё(\d\s])|\n\s*\n|(?<=[.!?])$")
-TITLE = 200  # characters at the top where the report's own title stands
+TITLE = 200  # characters at the top where the report's title (its first two lines) stands
 ROMAN = re.compile(r"VII|VI|IV|V|III|II|I", re.IGNORECASE)
 UNCERTAIN = 0.5  # a hedged finding keeps half its rule's confidence
 
@@ -102,7 +102,7 @@ class Extractor:
 
     def classify(self, text: str) -> str | None:
         """The report type whose detection patterns the title matches (else the body most often)."""
-        title = text[:TITLE]
+        title = "\n".join([line for line in text[:TITLE].splitlines() if line.strip()][:2])
         best, score = None, 0
         for kind, patterns in self.detect:
             s = sum(10 * len(p.findall(title)) + len(p.findall(text[:3000])) for p in patterns)
