@@ -132,18 +132,21 @@ class ChunkWriter:
                 ready.append((r, pid, registry_id))
         stored = self._stored_records(s, ready)
         fresh: list[tuple[MappedRow, int, str, bool]] = []
-        seen: set[tuple[str, str]] = set()
+        seen: dict[tuple[str, str], str] = {}  # record -> content of its first row in this chunk
+        later: list[MappedRow] = []  # a record's next row with other content: its correction, written after it
+        last = {(r.source, r.record_key): r.content_hash for r, _, _ in ready}  # what the run leaves each record as
         for r, pid, registry_id in ready:
             key = (r.source, r.record_key)
-            previous = stored.get(key)
-            if key in seen or (previous is not None and previous == r.content_hash):
-                report.unchanged += 1 if previous == r.content_hash else 0
-                if previous != r.content_hash:
-                    issue = Issue(r.section, None, r.record_key, "duplicate_record",
-                                  "the same source record appears twice in this run with different content")
-                    quarantine.append((r, [issue], registry_id))
+            previous = seen.get(key, stored.get(key))
+            if stored.get(key) == last[key] and key not in seen:
+                previous = r.content_hash  # the store already ends where this run ends: its history is in there
+            if previous == r.content_hash:  # the same record again, word for word: a repeat, nothing to write
+                report.unchanged += 1
                 continue
-            seen.add(key)
+            if key in seen:
+                later.append(r)
+                continue
+            seen[key] = r.content_hash
             fresh.append((r, pid, registry_id, previous is not None))
         groups: dict[str, list[tuple[MappedRow, int, str, bool]]] = {}
         for item in fresh:
@@ -157,6 +160,9 @@ class ChunkWriter:
             self._merge(s, fact_key, members, current.get(fact_key), births, quarantine)
         self._flush(s)
         self._quarantine(s, quarantine)
+        if later:  # in source order, each correction becomes the next version of what was just written
+            report.rows_in -= len(later)
+            self.write(s, later)
 
     def _pdf_kept(self, r: MappedRow, registry_id: str, quarantine: list[tuple[MappedRow, list[Issue], str | None]]
                   ) -> bool:
