@@ -140,6 +140,9 @@ def test_a_bad_policy_is_one_error_line_and_nothing_is_written(store: ClinicalSt
     assert done.stderr.strip() == (f"error: policy {policy}: policy: Value error, shift_min_days 30 is above "
                                    "shift_max_days 10")
     assert not target.exists()
+    done = runner.invoke(app, ["publish", "--db", url, "--to", "ftp://elsewhere/x"])
+    assert done.exit_code == 1
+    assert done.stderr.startswith("error: analysis store URL 'ftp://elsewhere/x' not understood")
 
 
 def test_a_killed_publish_leaves_the_last_snapshot_and_the_next_run_finishes(

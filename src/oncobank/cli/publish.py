@@ -74,6 +74,7 @@ def publish_command(
     from oncobank.engine.errors import EngineError
     from oncobank.reports.terminal import progress
     from oncobank.store.access import Permission
+    from oncobank.store.errors import StoreError
 
     try:
         policy = load_policy(policy_file)
@@ -86,7 +87,7 @@ def publish_command(
             result = publish(store, to, policy, full=full,
                              on_plan=lambda plan: bar.update(task, total=len(plan.patients)),
                              on_batch=lambda n: bar.advance(task, n))
-    except EngineError as exc:
+    except (EngineError, StoreError) as exc:
         raise fail(str(exc)) from None
     finally:
         store.engine.dispose()
