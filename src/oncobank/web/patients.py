@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
+from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select
 
 from oncobank.store.access import Actor
 from oncobank.store.clinical import ClinicalStore
@@ -82,7 +82,7 @@ def _unreviewed(section: str | None = None) -> Any:
 
 def _incomplete(store: ClinicalStore) -> ColumnElement[bool]:
     needed = [s.name for s in store.dictionary.sections.values() if expected(s)]
-    return or_(*(~exists(_active_of(name)) for name in needed)) if needed else func.false()
+    return or_(*(~exists(_active_of(name)) for name in needed)) if needed else false()
 
 
 def _is_like(text: str) -> str:
@@ -112,7 +112,7 @@ def find(store: ClinicalStore, actor: Actor, query: ListQuery) -> Page:
             return page
         names = _by_name(store, actor, text)
         page.name_search = True
-        where.append(Patient.id.in_(sorted(names)) if names else func.false())
+        where.append(Patient.id.in_(sorted(names)) if names else false())
     if query.status == INCOMPLETE:
         where.append(_incomplete(store))
     elif query.status == UNVERIFIED:
