@@ -129,9 +129,9 @@ def report_command(
     from oncobank.quality.html import write_html
     from oncobank.quality.service import history_folder
 
+    overrides = thresholds(threshold)
     runs = load_runs(history_folder(history))
     run = _pick(runs, run_id, lang)
-    overrides = thresholds(threshold)
     if html is not None:
         write_html(html, runs[: runs.index(run) + 1], overrides, lang)
     _report(run, overrides, as_json, lang)
@@ -192,10 +192,11 @@ def trend_command(history: HistoryOption = None, threshold: ThresholdOption = No
     from oncobank.quality.history import load_runs, trend
     from oncobank.quality.service import history_folder
 
+    overrides = thresholds(threshold)
     runs = load_runs(history_folder(history))
     if not runs:
         raise fail(_words().word("no_runs", lang))
-    found = trend(runs, thresholds(threshold))
+    found = trend(runs, overrides)
     if as_json:
         emit_json(found)
         return
