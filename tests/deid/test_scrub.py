@@ -4,6 +4,8 @@ dates shifted in their own format, and clinical content left as it was."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oncobank.deid.patterns import snils_checksum, snils_valid
 from oncobank.deid.scrub import scrub_text
@@ -186,3 +188,21 @@ def test_clinical_content_survives(text: str) -> None:
     scrubbed = scrub_text(text, shift_days=30, known=KNOWN)
     assert scrubbed.replacements == ()
     assert scrubbed.text == text
+
+
+_CHARACTERS = ("абвгдеёжзийклмнопрстуфхцчшщъыьэюяАБВГДЕЁЖЗИКЛМНОПРСТУФХЦЧШЩЭЮЯ"
+               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,:;-/()№#@+[]\n\t'\"«»—–%")
+_ALPHABET = st.sampled_from([*_CHARACTERS, "г. ", "ул. ", "Dr. ", "+7 ", "А.П. ", "марта ", "2020"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.lists(_ALPHABET, max_size=120).map("".join),
+       shift=st.one_of(st.none(), st.integers(-400, 400)), year_only=st.booleans())
+def test_any_text_is_scrubbed_into_consistent_replacements(text: str, shift: int | None, year_only: bool) -> None:
+    scrubbed = scrub_text(text, shift_days=shift, year_only=year_only, known=("Иванова", "12345678"))
+    at, rebuilt = 0, []
+    for r in scrubbed.replacements:
+        assert at <= r.start < r.end <= len(text)
+        rebuilt += [text[at:r.start], r.replacement]
+        at = r.end
+    assert "".join([*rebuilt, text[at:]]) == scrubbed.text

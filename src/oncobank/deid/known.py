@@ -93,8 +93,10 @@ class KnownMatcher:
 def known_matcher(known: tuple[str, ...]) -> KnownMatcher:
     phrases: list[tuple[str, tuple[frozenset[str], ...]]] = []
     numbers: list[tuple[str, re.Pattern[str]]] = []
-    for value in known:
-        value = value.strip()
+    for raw in known:
+        if raw is None:
+            continue
+        value = str(raw).strip()  # a date or number given as a known value is matched as it is written
         if re.search(r"\d", value):
             chars = [re.escape(c) for c in re.sub(r"[\W_]", "", value)]
             if len(chars) >= 4:  # shorter ones cannot be told from a number in the text
