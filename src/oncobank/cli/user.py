@@ -91,14 +91,14 @@ def list_users(db: DbOption = None, as_json: JsonOption = False, lang: LangOptio
     if as_json:
         emit_json([{**a.__dict__, "created_at": a.created_at.isoformat()} for a in found])
         return
+    profile = [key for key in ("full_name", "specialty", "email") if any(getattr(a, key) for a in found)]
     table = Table(title=label("users_title", lang))
-    for key in ("username", "role", "centre", "account_status", "full_name", "specialty", "email", "created"):
+    for key in ("username", "role", "centre", "account_status", *profile, "created"):
         table.add_column(label(key, lang))
-    for a in found:
+    for a in found:  # profile columns only when someone has one: the table stays readable at 80 columns
         table.add_row(printable(a.username), label_or(f"role_{a.role}", a.role, lang),
                       a.centre or label("whole_registry", lang), label_or(f"account_{a.status}", a.status, lang),
-                      printable(a.full_name or ""), printable(a.specialty or ""), printable(a.email or ""),
-                      a.created_at.date().isoformat())
+                      *(printable(getattr(a, key) or "") for key in profile), a.created_at.date().isoformat())
     console.print(table)
 
 
