@@ -1,0 +1,89 @@
+"""Run a cohort definition on an analysis store: count, attrition, members with index dates, per-person evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from oncobank.cohort.compile import compile_cohort
+from oncobank.cohort.fields import Catalogue
+from oncobank.cohort.model import Cohort
+from oncobank.dictionary import Dictionary, load_module
+from oncobank.engine import AnalysisStore
+
+
+@dataclass
+class Attrition:
+    """Persons with an index event, then remaining after each rule in order, and failing each rule alone."""
+
+    initial: int
+    rules: list[tuple[str, int, int]]  # name, remaining after it, failing it alone
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"initial": self.initial, "rules": [{"rule": n, "remaining": r, "failing_alone": f}
+                                                   for n, r, f in self.rules]}
+
+
+@dataclass
+class CohortResult:
+    """What a run gives: members (pseudonym, index_date, rules, derived), attrition, evidence."""
+
+    count: int
+    attrition: Attrition
+    members: pa.Table  # pseudonym, index_date, derived fields, sorted by pseudonym
+    people: pa.Table  # every person with an index event: rule_1.. booleans, included
+    evidence: pa.Table | None  # pseudonym, rule, field, entry_key, date (None when not asked for)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"count": self.count, "attrition": self.attrition.to_dict()}
+
+
+def store_dictionary(store: AnalysisStore) -> Dictionary:
+    """The dictionary of the store's disease module (the first one its patients belong to), else core."""
+    if "patient" in store.tables():
+        patient = store.table("patient")
+        modules = sorted(m for m in store.to_arrow(patient.select("module").distinct()).column(0).to_pylist() if m)
+        if modules:
+            return load_module(modules[0])
+    return load_module("core")
+
+
+_catalogues: dict[tuple[str, str | None], Catalogue] = {}
+
+
+def catalogue_of(store: AnalysisStore, dictionary: Dictionary | None = None) -> Catalogue:
+    """The store's column catalogue, read once per snapshot."""
+    key = (store.target.describe(), store.snapshot)
+    if dictionary is not None:
+        return Catalogue(store, dictionary)
+    if key not in _catalogues:
+        _catalogues[key] = Catalogue(store, store_dictionary(store))
+    return _catalogues[key]
+
+
+def attrition_of(people: pa.Table, rules: list[str]) -> Attrition:
+    """The attrition table from the people's rule columns: remaining after rules 1..i, failing rule i alone."""
+    so_far = pa.array([True] * people.num_rows, pa.bool_())
+    rows = []
+    for position, name in enumerate(rules, start=1):
+        held = people.column(f"rule_{position}").combine_chunks()
+        so_far = pc.and_(so_far, held)
+        rows.append((name, pc.sum(so_far.cast(pa.int64())).as_py() or 0,
+                     pc.sum(pc.invert(held).cast(pa.int64())).as_py() or 0))
+    return Attrition(initial=people.num_rows, rules=rows)
+
+
+def run(definition: Cohort, store: AnalysisStore, dictionary: Dictionary | None = None, *,
+        evidence: bool = True) -> CohortResult:
+    """Compile `definition` once and run it on `store`: one query for the people, one for the evidence."""
+    compiled = compile_cohort(definition, store, catalogue_of(store, dictionary))
+    people = store.to_arrow(compiled.people.order_by("pseudonym"))
+    included = people.filter(people.column("included"))
+    members = included.select(["pseudonym", "index_date", *compiled.derived])
+    found = (store.to_arrow(compiled.evidence.order_by(["pseudonym", "rule", "field", "date", "entry_key"]))
+             if evidence else None)
+    return CohortResult(count=included.num_rows, attrition=attrition_of(people, compiled.rules), members=members,
+                        people=people, evidence=found)
