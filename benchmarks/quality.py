@@ -1,0 +1,186 @@
+"""Benchmark of `oncobank quality run`: every check on a large analysis store next to one full scan of every table
+the checks read, in the same process.
+
+Run `python benchmarks/quality.py` (default 1,000,000 patients; `--patients N` for fewer). It writes a thyroid
+analysis store straight through the engine's DuckDB sink, with the table shapes a publish gives (every column of
+each section, most of them empty as in a real registry): per patient one demographics, diagnosis, surgery, histology
+and stage row, two follow-ups, three laboratory entries, and for 60 % a radioiodine course and its activity row;
+about one row in a thousand carries a defect. Then, in one process:
+
+- the floor: one query per table counting the non-null values of every column (each column of each table read
+  once), the smallest work that looks at every value the checks look at;
+- every check of the dictionary and the thyroid rules (`oncobank.quality.service.assess`).
+
+Goal: all checks ≤ 3 × the floor. It reports the number of checks and queries and the peak memory (maximum resident
+set of the process), and writes the "## Data quality" section of docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from oncobank.deid.policy import Policy
+from oncobank.deid.schema import section_spec, table_name
+from oncobank.dictionary.loader import load_module
+from oncobank.engine import connect
+from oncobank.engine.delta import PublishDelta, TableDelta
+from oncobank.engine.sinks import open_sink
+from oncobank.quality.compile import Context
+from oncobank.quality.run import plan_units
+from oncobank.quality.service import assess, checks_for
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from report import write_section
+
+AS_OF = dt.date(2024, 1, 1)
+EPOCH = dt.date(2015, 1, 1)
+
+
+def _dates(rng: np.random.Generator, n: int, low: int, high: int) -> pa.Array:
+    days = rng.integers(low, high, n).astype("int32") + (EPOCH - dt.date(1970, 1, 1)).days
+    return pa.array(days, pa.int32()).cast(pa.date32())
+
+
+def _section(dictionary, name: str, patient: np.ndarray, values: dict[str, pa.Array], dates: pa.Array) -> TableDelta:
+    spec = section_spec(dictionary, dictionary.section(name), Policy())
+    n = len(patient)
+    pseudonyms = pa.array(np.char.add("P", patient.astype(str)))
+    columns = {"pseudonym": pseudonyms, "entry_key": pa.array(np.char.add(f"{name[:3]}-", np.arange(n).astype(str))),
+               "entry_date": dates, **values}
+    arrays = [columns[f.name] if f.name in columns else pa.nulls(n, f.type) for f in spec.schema]
+    return TableDelta(table_name(dictionary, name), pa.Table.from_arrays(arrays, schema=spec.schema))
+
+
+def build(url: str, patients: int, seed: int = 7) -> int:
+    """Write the store; returns the number of rows."""
+    rng = np.random.default_rng(seed)
+    d = load_module("thyroid")
+    ids = np.arange(patients)
+    every = ids
+    treated = ids[rng.random(patients) < 0.6]
+
+    def pick(codes: list[str], n: int, bad: str | None = None) -> pa.Array:
+        values = np.array(codes, dtype=object)[rng.integers(0, len(codes), n)]
+        if bad is not None:
+            values[rng.random(n) < 0.001] = bad
+        return pa.array(values, pa.string())
+
+    def number(n: int, low: float, high: float, bad: float | None = None) -> pa.Array:
+        values = rng.uniform(low, high, n)
+        if bad is not None:
+            values[rng.random(n) < 0.001] = bad
+        return pa.array(values, pa.float64())
+
+    diagnosis = _dates(rng, patients, 0, 365)
+    surgery = pa.array(np.array(diagnosis.cast(pa.int32())) + 30, pa.int32()).cast(pa.date32())
+    twice = np.repeat(every, 2)
+    thrice = np.repeat(every, 3)
+    alive = pick(["alive", "alive", "alive", "dead"], patients)
+    tables = [
+        TableDelta("patient", pa.table({"pseudonym": pa.array(np.char.add("P", ids.astype(str))),
+                                        "sex": pick(["F", "M"], patients), "centre": pick(["C01", "C02", "C03"],
+                                                                                          patients),
+                                        "vital_status": alive, "module": pa.array(["thyroid"] * patients)})),
+        _section(d, "demographics", every, {"sex": pick(["F", "M"], patients, "X")}, pa.nulls(patients, pa.date32())),
+        _section(d, "follow_up", twice, {"last_contact_date": _dates(rng, 2 * patients, 2500, 3200),
+                                         "vital_status": pick(["alive"], 2 * patients, "unknown")},
+                 _dates(rng, 2 * patients, 2500, 3200)),
+        _section(d, "diagnosis", every, {"icd10": pick(["C73"], patients, "C99"),
+                                         "histology_type": pick(["papillary", "follicular"], patients)}, diagnosis),
+        _section(d, "surgery", every, {"thyroid_extent": pick(["total_thyroidectomy"], patients, "lobectomy")},
+                 surgery),
+        _section(d, "histology", every, {"histology_type": pick(["papillary", "follicular"], patients),
+                                         "angioinvasion": pick(["yes", "no"], patients)}, surgery),
+        _section(d, "radioiodine", treated, {"procedure": pick(["therapy"], len(treated)),
+                                             "isotope": pick(["I-131"], len(treated)),
+                                             "activity": number(len(treated), 1100, 7400, 99999.0)},
+                 _dates(rng, len(treated), 400, 700)),
+        _section(d, "laboratory", thrice, {"tsh": number(3 * patients, 0.01, 10, 2000.0),
+                                           "tg": number(3 * patients, 0, 50, 150000.0)},
+                 _dates(rng, 3 * patients, 400, 3000)),
+        TableDelta("thyroid_stage", pa.table({"pseudonym": pa.array(np.char.add("P", ids.astype(str))),
+                                              "stage_group": pick(["I"], patients),
+                                              "recorded_stage_group": pick(["I"], patients, "II")})),
+        TableDelta("thyroid_activity", pa.table({"pseudonym": pa.array(np.char.add("P", treated.astype(str))),
+                                                 "courses": pa.array(np.ones(len(treated), "int64")),
+                                                 "total_mbq": number(len(treated), 1100, 7400)})),
+    ]
+    open_sink(url).apply(PublishDelta(tuple(tables), full=True))
+    return sum(t.rows.num_rows for t in tables)
+
+
+def floor(store, tables: list[str]) -> float:
+    """One query per table counting every column's values: each value of each table read once."""
+    started = time.perf_counter()
+    for name in tables:
+        t = store.table(name)
+        store.to_arrow(t.aggregate(**{f"c{i}": t[c].count() for i, c in enumerate(t.columns)}))
+    return time.perf_counter() - started
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patients", type=int, default=1_000_000)
+    parser.add_argument("--no-write", action="store_true", help="Print the numbers, leave docs/benchmarks.md alone.")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = str(Path(folder) / "analysis.duckdb")
+        started = time.perf_counter()
+        rows = build(url, args.patients)
+        built = time.perf_counter() - started
+        checks = checks_for(["thyroid"])
+        ctx = Context(AS_OF, 365)
+        with connect(url) as store:
+            units, skipped = plan_units(store, checks, ctx)
+            read = sorted({t for c in checks if c.id not in {r.check for r in skipped} for t in c.tables} |
+                          {"patient"})
+            floor(store, read)  # warm-up: the file's pages in the cache for both
+            memory_before = rss_mib()
+            scan = min(floor(store, read) for _ in range(3))
+            runs = []
+            for _ in range(3):
+                started = time.perf_counter()
+                run = assess(store, checks, ctx)
+                runs.append(time.perf_counter() - started)
+            took = min(runs)
+        ran = len(checks) - len(skipped)
+        failed = sum(1 for r in run["results"] if r["violated"] and not r["error"])
+        peak = rss_mib()
+    ratio = took / scan
+    lines = [
+        f"`python benchmarks/quality.py --patients {args.patients}`: a thyroid analysis store of {args.patients:,} "
+        f"patients ({rows:,} rows in {len(read)} tables, written through the DuckDB sink in {built:.0f} s), about one "
+        "row in a thousand defective. Best of 3 runs after a warm-up, in one process.",
+        "",
+        "| measure | value |",
+        "| --- | --- |",
+        f"| checks expanded (dictionary + thyroid rules) | {len(checks)} |",
+        f"| checks run on the tables present | {ran} (in {len(units)} queries; {len(skipped)} not applicable) |",
+        f"| checks with violations | {failed} |",
+        f"| floor: one scan of every column of the {len(read)} tables read | {scan:.2f} s |",
+        f"| all checks, with counts per centre | {took:.2f} s |",
+        f"| ratio (goal ≤ 3×) | {ratio:.2f}× |",
+        f"| peak memory (maximum resident set of the process) | {peak:.0f} MiB (before the checks: "
+        f"{memory_before:.0f} MiB) |",
+    ]
+    body = "\n".join(lines)
+    print(body)
+    if not args.no_write:
+        write_section("Data quality", body)
+
+
+if __name__ == "__main__":
+    main()
