@@ -14,6 +14,12 @@ if TYPE_CHECKING:
     from oncobank.stats.estimate import Estimate
 
 _LABELS: dict[str, tuple[str, str]] = {
+    # result SR import
+    "sr_imported": ("{n} results from {source} → {out}", "Результатов: {n}, из {source} → {out}"),
+    "sr_no_sent_at": ("{n} reports do not say when the study was sent (sent_at is empty): set the mapping's "
+                      "sent_at, or add it from the service's log before an import of the rows",
+                      "В {n} отчётах не указано время отправки исследования (sent_at пусто): задайте sent_at в "
+                      "сопоставлении или добавьте его из журнала сервиса перед импортом строк"),
     # reviewer forms
     "study_uid": ("Study UID", "UID исследования"),
     "defect_c": ("(c) Declared functions work incorrectly", "(в) Некорректная работа заявленных функций"),

@@ -7,7 +7,7 @@ the value and the rule, and every file of a folder is checked before anything is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +16,16 @@ import pandas as pd
 from oncobank.aieval.columns import RESULT_COLUMNS
 from oncobank.aieval.errors import InputFileError, Issue
 from oncobank.aieval.sr_codes import CODES, SECTIONS, key_of
+from oncobank.aieval.sr_map import SrMap
+from oncobank.aieval.sr_tid1500 import dicom_datetime, read_mapped
 
 SR_CLASSES = {
     "1.2.840.10008.5.1.4.1.1.88.22": "Enhanced SR",
     "1.2.840.10008.5.1.4.1.1.88.33": "Comprehensive SR",
     "1.2.840.10008.5.1.4.1.1.88.34": "Comprehensive 3D SR",
 }
+# Further classes vendors write; read only through a concept mapping.
+VENDOR_CLASSES = {"1.2.840.10008.5.1.4.1.1.88.11": "Basic Text SR", "1.2.840.10008.5.1.4.1.1.88.35": "Extensible SR"}
 REQUIRED_ITEMS = {"service": ("algorithm_version", "sent_at", "received_at"),
                   "conclusion": ("probability", "category")}
 
@@ -69,20 +73,8 @@ def _value(item: Any) -> Any:
     return None
 
 
-def _datetime(text: str) -> datetime | None:
-    """A DICOM DT value (YYYYMMDDHHMMSS[.FFFFFF][&ZZXX]); without an offset it is taken as UTC."""
-    from pydicom.valuerep import DT
-
-    try:
-        value = DT(text)
-    except ValueError:
-        return None
-    plain = datetime.fromisoformat(value.isoformat())
-    return plain if plain.tzinfo is not None else plain.replace(tzinfo=UTC)
-
-
-def read_sr(path: Path) -> SrReport:
-    """One result report; InputFileError lists every missing or malformed item."""
+def open_sr(path: Path) -> Any:
+    """The file as a pydicom dataset of a structured report class; InputFileError otherwise."""
     import pydicom
     from pydicom.errors import InvalidDicomError
 
@@ -92,15 +84,30 @@ def read_sr(path: Path) -> SrReport:
     except (InvalidDicomError, OSError, EOFError) as exc:
         raise InputFileError([Issue(name, None, None, None, "dicom", f"not a readable DICOM file ({exc})")]) from None
     sop_class = str(ds.get("SOPClassUID", ""))
-    if sop_class not in SR_CLASSES:
+    if sop_class not in SR_CLASSES and sop_class not in VENDOR_CLASSES:
+        kinds = ", ".join([*SR_CLASSES.values(), *VENDOR_CLASSES.values()])
         raise InputFileError([Issue(name, "attribute SOPClassUID", "sop_class", sop_class, "sr_class",
-                                    f"expected a structured report ({', '.join(SR_CLASSES.values())})")])
+                                    f"expected a structured report ({kinds})")])
+    return ds
+
+
+def is_own(ds: Any) -> bool:
+    """Whether the report is OncoBank's own result template (its document title)."""
     title = ds.ConceptNameCodeSequence[0] if "ConceptNameCodeSequence" in ds else None
-    if title is None or key_of(str(title.CodeValue), str(title.CodingSchemeDesignator)) != "title":
+    return title is not None and key_of(str(title.CodeValue), str(title.CodingSchemeDesignator)) == "title"
+
+
+def read_sr(path: Path, ds: Any = None) -> SrReport:
+    """One result report of OncoBank's template; InputFileError lists every missing or malformed item."""
+    name = path.name
+    ds = open_sr(path) if ds is None else ds
+    if not is_own(ds) or str(ds.SOPClassUID) not in SR_CLASSES:
+        title = ds.ConceptNameCodeSequence[0] if "ConceptNameCodeSequence" in ds else None
         shown = f"{title.CodeValue} ({title.CodingSchemeDesignator}) {title.CodeMeaning}" if title else None
         raise InputFileError([Issue(name, "document title", "title", shown, "sr_template",
                                     f"expected an '{_meaning('title')}' report ({CODES['title'][0]}, "
-                                    f"{CODES['title'][1]})")])
+                                    f"{CODES['title'][1]}); another template (a TID 1500 measurement report, "
+                                    "a text SR) is read with a concept mapping (--map)")])
     issues: list[Issue] = []
     top = _children(ds)
     values: dict[str, Any] = {}
@@ -124,7 +131,7 @@ def read_sr(path: Path) -> SrReport:
     times: dict[str, datetime | None] = {}
     for key in ("sent_at", "received_at"):
         if values.get(key) is not None:
-            times[key] = _datetime(values[key])
+            times[key] = dicom_datetime(values[key])
             if times[key] is None:
                 issues.append(Issue(name, f"item {_meaning('service')} > {_meaning(key)}", key, values[key],
                                     "timestamp", "not a DICOM date-time (YYYYMMDDHHMMSS, optional &ZZXX offset)"))
@@ -173,8 +180,11 @@ def sr_files(path: Path) -> list[Path]:
     return sorted(path.rglob("*.dcm")) if path.is_dir() else [path]
 
 
-def read_sr_results(path: str | Path) -> pd.DataFrame:
-    """Result rows (the columns of `read_results`) from one SR file or a folder of them; all problems at once."""
+def read_sr_results(path: str | Path, smap: SrMap | None = None) -> pd.DataFrame:
+    """Result rows (the columns of `read_results`) from one SR file or a folder of them; all problems at once.
+
+    OncoBank's own reports are read as they are; other templates (TID 1500, text SRs) through `smap`.
+    """
     issues: list[Issue] = []
     rows = []
     files = sr_files(Path(path))
@@ -182,7 +192,12 @@ def read_sr_results(path: str | Path) -> pd.DataFrame:
         raise InputFileError([Issue(Path(path).name, None, None, None, "sr_files", "the folder has no .dcm files")])
     for file in files:
         try:
-            rows.append(read_sr(file).row)
+            ds = open_sr(file)
+            if smap is not None and not is_own(ds):
+                row, _ = read_mapped(file.name, ds, smap, issues)
+                rows.append(row)
+            else:
+                rows.append(read_sr(file, ds).row)
         except InputFileError as exc:
             issues.extend(exc.issues)
     if issues:

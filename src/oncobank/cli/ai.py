@@ -655,18 +655,28 @@ def functional_report(service: ServiceArg, version: VersionArg,
 @sr_app.command("import")
 @friendly(FileNotFoundError)
 def sr_import(source: Annotated[Path, typer.Argument(help="An SR file or a folder of them.")],
-              out: Annotated[Path, typer.Option("--out", help="The result rows as .csv or .parquet.")]) -> None:
+              out: Annotated[Path, typer.Option("--out", help="The result rows as .csv or .parquet.")],
+              sr_map: Annotated[Path | None, typer.Option(
+                  "--map", help="Concept mapping (YAML) of a vendor's SRs: TID 1500 or text SRs.")] = None,
+              lang: LangOption = "en", as_json: JsonOption = False) -> None:
     """Read result SRs into per-study result rows (the columns of the CSV import)."""
     from oncobank.aieval.simulate import write_csv
+    from oncobank.aieval.sr_map import load_map
     from oncobank.aieval.sr_read import read_sr_results
 
-    frame = read_sr_results(source)
+    frame = read_sr_results(source, load_map(sr_map) if sr_map is not None else None)
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".parquet":
         frame.to_parquet(out, index=False)
     else:
         write_csv(frame, out)
-    console.print(f"{len(frame)} results from {source} → {out}", highlight=False)
+    unsent = int(frame["sent_at"].isna().sum())
+    if as_json:
+        emit_json({"results": len(frame), "out": str(out), "without_sent_at": unsent})
+        return
+    console.print(label("sr_imported", lang).format(n=len(frame), source=source, out=out), highlight=False)
+    if unsent:
+        console.print(label("sr_no_sent_at", lang).format(n=unsent), highlight=False)
 
 
 @app.command("impact")
