@@ -273,6 +273,7 @@ def checks_command(
         table.add_column(w.word(key, lang), overflow="fold")
     for c in found:
         limit = f"{c['threshold_pct']:g} %" + ("" if c["threshold_rows"] is None else f" / {c['threshold_rows']}")
-        table.add_row(Text(c["id"]), w.word(c["dimension"], lang), c["kahn"], w.word(c["severity"], lang), limit,
+        table.add_row(Text(c["id"]), w.word(c["dimension"], lang), w.kahn(c["kahn"], lang), w.word(c["severity"], lang),
+                      limit,
                       Text(w.label(c, lang)))
     console.print(table)

@@ -10,7 +10,7 @@ from typing import Any
 from oncobank.quality.history import trend
 from oncobank.quality.model import DIMENSIONS
 from oncobank.quality.scoring import FAILED, Thresholds, rescore, scores
-from oncobank.quality.wording import label, suggestion, word
+from oncobank.quality.wording import kahn, label, suggestion, word
 
 BAR_W, BAR_H, TREND_W, TREND_H = 480, 26, 480, 160
 COLOURS = ("#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#d62728", "#8c564b")
@@ -60,7 +60,7 @@ def render(runs: list[dict[str, Any]], overrides: dict[str, Thresholds] | None, 
                     "problems"))
     body = "".join(
         f"<tr><td><code>{escape(r['id'])}</code><br>{escape(label(r, lang))}</td>"
-        f"<td>{escape(word(r['dimension'], lang))}</td><td>{escape(r['kahn'])}</td>"
+        f"<td>{escape(word(r['dimension'], lang))}</td><td>{escape(kahn(r['kahn'], lang))}</td>"
         f"<td>{escape(word(r['severity'], lang))}</td><td>{r['violated']}</td><td>{r['denominator']}</td>"
         f"<td>{'' if r['pct'] is None else r['pct']}</td><td>{escape(r['error'] or suggestion(r, lang))}</td>"
         f"<td><code>oncobank quality issues {escape(r['id'])}</code></td></tr>" for r in failed)

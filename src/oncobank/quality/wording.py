@@ -50,5 +50,18 @@ def suggestion(row: dict[str, Any], lang: str) -> str:
     return " ".join(template.format(**values).split())
 
 
+KAHN: dict[str, tuple[str, str]] = {
+    "conformance": ("conformance", "соответствие"), "completeness": ("completeness", "полнота"),
+    "plausibility": ("plausibility", "правдоподобие"), "verification": ("verification", "верификация"),
+    "validation": ("validation", "валидация"),
+}
+
+
+def kahn(category: str, lang: str) -> str:
+    """`plausibility, validation` in the language asked for."""
+    parts = [p.strip() for p in category.split(",")]
+    return ", ".join(KAHN[p][1 if lang == "ru" else 0] if p in KAHN else p for p in parts)
+
+
 def label(row: dict[str, Any], lang: str) -> str:
     return row["label"]["ru" if lang == "ru" else "en"]
