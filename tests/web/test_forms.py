@@ -103,7 +103,8 @@ def test_edit_needs_a_reason_and_the_history_shows_old_and_new(clinician: Client
     assert 'name="version" value="1"' in form and 'value="3700"' in form
     data = rai_form(clinician, **{"f.activity": "5550", "version": "1"})
     refused = clinician.post(f"/entries/{entry}/edit?lang=en", data=data)
-    assert refused.status_code == 400 and "needs a reason" in refused.text
+    assert refused.status_code == 422 and '<li class="error">Every change needs a reason.</li>' in refused.text
+    assert 'value="5550"' in refused.text  # what was typed is kept
     done = clinician.post(f"/entries/{entry}/edit", data={**data, "reason": "typo in the dose"},
                           follow_redirects=False)
     assert done.status_code == 303 and "v=2" in done.headers["location"]

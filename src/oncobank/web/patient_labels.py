@@ -27,6 +27,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "next_page": ("Next page", "Следующая страница"),
     "first_page": ("First page", "Первая страница"),
     "found": ("Found: {n}", "Найдено: {n}"),
+    "found_more": ("Found: more than {n}", "Найдено: более {n}"),
     "no_patients": ("No patients match.", "Пациенты не найдены."),
     "name_search_centre_only": ("Names and dates of birth are searched among your own centre's patients only; a "
                                 "registry-wide account searches by registry ID.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -17,6 +17,7 @@ from oncobank.store.models import Centre, Entry, EntryVersion, Patient, Review
 from oncobank.web.forms import COMPLETE, INCOMPLETE, UNVERIFIED, expected, typed_date
 
 PAGE = 50
+COUNT_CAP = 10_000
 NAME_FIELDS = ("surname", "first_name", "patronymic")
 DEMOGRAPHICS = "demographics"
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -48,11 +49,15 @@ class Row:
 @dataclass
 class Page:
     rows: list[Row]
-    total: int
+    total: int  # COUNT_CAP + 1: more than COUNT_CAP
     next: str | None
     name_search: bool = False
     refused: str | None = None  # why a name search was not made (a label key)
-    sections: list[str] = field(default_factory=list)
+
+    @property
+    def more(self) -> bool:
+        """Whether more patients match than were counted."""
+        return self.total > COUNT_CAP
 
 
 def disease_hook(module: str) -> ModuleType | None:
@@ -133,7 +138,9 @@ def find(store: ClinicalStore, actor: Actor, query: ListQuery) -> Page:
         listed = listed.where(Patient.registry_id > query.after)
     with store.session() as s:
         rows = s.execute(listed).all()
-        page.total = s.scalar(select(func.count()).select_from(Patient).where(*where)) or 0
+        # Counting every match of a filter costs a scan; beyond COUNT_CAP the page says "more than".
+        capped = select(Patient.id).where(*where).limit(COUNT_CAP + 1).subquery()
+        page.total = s.scalar(select(func.count()).select_from(capped)) or 0
     page.rows = [Row(rid, centre, pid, name=names.get(pid)) for rid, centre, pid in rows[: query.limit]]
     page.next = page.rows[-1].registry_id if len(rows) > query.limit else None
     _mark(store, page.rows, hook)

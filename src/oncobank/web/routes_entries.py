@@ -15,7 +15,7 @@ from oncobank.dictionary.validate import EntryRejected
 from oncobank.store import accounts
 from oncobank.store.access import Actor, Permission
 from oncobank.store.card import EntryView, PatientCard, read_card
-from oncobank.store.errors import ConflictError, NotFound
+from oncobank.store.errors import ConflictError, NotFound, RuleViolation
 from oncobank.store.models import Entry, Patient
 from oncobank.web import patient_labels  # noqa: F401  (registers the pages' labels)
 from oncobank.web.deps import requires, web_of
@@ -147,6 +147,10 @@ async def edit(request: Request, entry_id: int, actor: Writer) -> Response:
     except EntryRejected as exc:
         return _form(request, section, card.registry_id, f"/entries/{entry_id}/edit", status_code=422,
                      version=version, issues=messages(store.dictionary, exc.issues, lang_of(request)), **again)
+    except RuleViolation as exc:  # no reason given, or a retracted entry: the form again, nothing typed lost
+        said = text("reason_needed", lang_of(request)) if not reason.strip() else str(exc)
+        return _form(request, section, card.registry_id, f"/entries/{entry_id}/edit", status_code=422,
+                     version=version, issues={"reason": [{"severity": "error", "text": said}]}, **again)
     return redirect(f"/patients/{card.registry_id}?saved={ref.entry_id}&v={ref.version}")
 
 
