@@ -13,6 +13,7 @@ from oncobank.cli import (
     attachment,
     audit,
     central,
+    cohort,
     demo,
     dictionary,
     entry,
@@ -73,6 +74,7 @@ app.command("provenance", rich_help_panel=SOURCES)(ingest.provenance_command)
 app.command("conflicts", rich_help_panel=SOURCES)(ingest.conflicts_command)
 app.command("publish", rich_help_panel=ANALYSIS)(publishing.publish_command)
 app.add_typer(central.app, name="central", rich_help_panel=ANALYSIS)
+app.add_typer(cohort.app, name="cohort", rich_help_panel=ANALYSIS)
 app.add_typer(thyroid.app, name="thyroid", rich_help_panel=ANALYSIS)
 app.add_typer(stats.app, name="stats", rich_help_panel=ANALYSIS)
 app.add_typer(quality.app, name="quality", rich_help_panel=ANALYSIS)

@@ -17,7 +17,7 @@ from oncobank.cohort.model import Group, Leaf
 from oncobank.dictionary import Dictionary
 
 TOKEN = re.compile(r"\d+(?:[.,]\d+)?|[≥≤<>=]=?|[–—-]|[^\W\d_][\w/+.-]*[\w]|[^\W\d_]|\w+", re.UNICODE)
-SKIP_DOMAINS = {"yes_no", "ctcae_grade", "body_site", "side", "lymph_node_level", "ecog", "document_type"}
+SKIP_DOMAINS = {"sex", "yes_no", "ctcae_grade", "body_site", "side", "lymph_node_level", "ecog", "document_type"}
 AGE_FIELD = "derived.age_at_index"
 
 
@@ -68,6 +68,7 @@ class Meaning:
     field: str
     codes: tuple[str, ...] = ()  # empty: the phrase names the field itself
     under: bool = False
+    filler: bool = False  # names a code field: nothing to compare, the value follows
 
 
 class Lexicon:
@@ -80,6 +81,9 @@ class Lexicon:
         seen_domains: set[str] = set()
         self.domain_of: dict[str, str] = {}
         self.group_phrases: list[tuple[tuple[str, ...], Meaning]] = []  # a group's own name: after every label
+        self.names: list[tuple[tuple[str, ...], Meaning]] = []  # field names: after every code's label
+        self.fragments: list[tuple[tuple[str, ...], Meaning]] = []  # parts of labels: after whole labels and aliases
+        self.fragment_meanings: set[Meaning] = set()
         for section in dictionary.sections.values():
             for item in section.fields:
                 if item.identifying:
@@ -87,13 +91,22 @@ class Lexicon:
                 reference = f"{section.name}.{item.name}"
                 if item.unit:
                     self.quantities.append((reference, item.unit))
-                if item.type.value in ("number", "integer", "date"):
-                    for text in (item.label.ru, item.label.en, *item.aliases):
-                        self._add(_phrase(text), Meaning(reference))
+                # a number's name starts a comparison; a code field's name ("mutation") only introduces its value
+                kind = Meaning(reference) if item.type.value in ("number", "integer", "date") else Meaning(
+                    reference, filler=True)
+                for text in (item.label.ru, item.label.en, *item.aliases):
+                    self.names.append((_phrase(text), kind))
                 if item.domain and item.domain not in seen_domains and item.domain not in SKIP_DOMAINS:
                     seen_domains.add(item.domain)
                     self.domain_of[reference] = item.domain
                     self._add_codes(reference, dictionary.domains[item.domain])
+        for phrase, meaning in self.names:
+            if phrase:
+                self.phrases.setdefault(phrase, meaning)
+        for phrase, meaning in self.fragments:
+            if phrase not in self.phrases or self.phrases[phrase] in self.fragment_meanings:
+                self._add(phrase, meaning)
+                self.fragment_meanings.add(self.phrases[phrase])
         for phrase, meaning in self.group_phrases:
             self.phrases.setdefault(phrase, meaning)
         self.settle(dictionary.domains)
@@ -126,7 +139,9 @@ class Lexicon:
         for code in domain.codes:
             if code.code == "other":
                 continue
-            has_children = code.code in parents or any(c.code.startswith(code.code + ".") for c in domain.codes)
+            # ICD-10 style: a three-character category covers its subcodes (C73 covers C73.9)
+            dotted = any("." in c.code for c in domain.codes) and re.fullmatch(r"[A-Z]\d\d", code.code)
+            has_children = code.code in parents or bool(dotted)
             meaning = Meaning(reference, (code.code,), under=has_children)
             for text in (code.code, *code.aliases, code.label.ru, code.label.en):
                 self._add(_phrase(text), meaning)
@@ -134,7 +149,7 @@ class Lexicon:
                 for part in re.split(r" — |\(|, ", text):
                     phrase = _phrase(part.strip(" )"))
                     if len(phrase) > 1:
-                        self._add(phrase, meaning)
+                        self.fragments.append((phrase, meaning))
         for group in sorted(parents - {c.code for c in domain.codes}):
             self.group_phrases.append((_phrase(group.replace("_", " ")), Meaning(reference, (group,), under=True)))
 
@@ -216,7 +231,7 @@ class _Reader:
             return reference
         return None
 
-    def comparison(self, op: str, subject: str | None) -> Leaf | None:
+    def comparison(self, op: str, subject: str | None, age_word: bool = False) -> Leaf | None:
         """After a comparator: a number (or a range), its unit or 'years', as a leaf on `subject` or what they imply."""
         at = self.position
         value = _number(self.raw[at]) if at < len(self.raw) else None
@@ -246,7 +261,7 @@ class _Reader:
         if subject is None:
             if unit:
                 subject = self._quantity_field(unit)
-            elif is_age or op in (">", "<", ">=", "<=", "between"):
+            elif is_age or age_word or op in (">", "<", ">=", "<=", "between"):
                 subject = AGE_FIELD
         if subject is None:
             return None
@@ -282,13 +297,14 @@ class _Reader:
                 size, key = found
                 op = words.COMPARATORS[key]
                 self.position += size
-                leaf = self.comparison(op, subject)
+                leaf = self.comparison(op, subject, key in words.AGE_OPEN)
                 if leaf is None:
                     self.unplaced.append(key)
                 else:
                     put(leaf)
                 continue
-            if _number(raw) is not None:
+            hit = self.lex.match(self.lemmas, self.position)
+            if _number(raw) is not None and (hit is None or hit[0] == 1):
                 leaf = self.comparison("=" if subject and not self._unit(self.position + 1) else ">=", subject)
                 if leaf is None:
                     self.unplaced.append(raw)
@@ -296,13 +312,12 @@ class _Reader:
                 else:
                     put(leaf)
                 continue
-            hit = self.lex.match(self.lemmas, self.position)
             if hit is not None:
                 size, meaning = hit
                 self.position += size
                 if meaning.codes:
                     put(_code_leaf(meaning))
-                else:
+                elif not meaning.filler:
                     subject = meaning.field
                 continue
             self.position += 1

@@ -1,0 +1,237 @@
+"""`oncobank cohort`: parse sentences, save definitions, run them on the analysis store (cached), attrition, members.
+
+These commands read only the analysis store (the researcher's side) and need no clinical store.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from oncobank.cli.common import JsonOption, LangOption, console, emit_json, fail
+
+app = typer.Typer(help="Cohort search on the analysis store: criteria trees, sentences, attrition, members.",
+                  no_args_is_help=True)
+
+AnalysisOption = Annotated[str | None, typer.Option(
+    "--analysis", "--to", help="Analysis store URL: a .duckdb file, postgresql://… or spark:PATH (default: "
+                               "ONCOBANK_ANALYSIS, else analysis.duckdb in the data home).", show_default=False)]
+ModuleOption = Annotated[str, typer.Option("--module", help="Disease module whose dictionary a sentence uses.")]
+VersionOption = Annotated[int | None, typer.Option("--version", help="Version of the saved cohort (default: latest).",
+                                                   show_default=False)]
+NameArgument = Annotated[str, typer.Argument(help="Name of the saved cohort.")]
+
+WORDS: dict[str, tuple[str, str]] = {
+    "tree": ("Tree", "Дерево"),
+    "reads": ("Reads as", "Читается как"),
+    "unplaced": ("Words not placed (not guessed)", "Слова, которые не удалось разместить (не угадываются)"),
+    "saved": ("Saved {name} version {version}", "Сохранена когорта {name}, версия {version}"),
+    "same": ("{name} version {version} is already this definition", "{name}, версия {version}: то же определение"),
+    "count": ("Persons in the cohort", "Пациентов в когорте"),
+    "initial": ("With an index event", "С индексным событием"),
+    "rule": ("Rule", "Правило"),
+    "remaining": ("Remaining", "Осталось"),
+    "failing": ("Failing this rule alone", "Не прошли это правило"),
+    "cached": ("from the cache", "из кэша"),
+    "seconds": ("seconds", "секунд"),
+    "name": ("Name", "Название"),
+    "versions": ("Versions", "Версии"),
+    "score": ("Exact trees: {exact} of {total} ({share:.1%})", "Точные деревья: {exact} из {total} ({share:.1%})"),
+    "written": ("Wrote {rows} members to {path}", "Записано участников: {rows}, файл {path}"),
+}
+
+
+def word(key: str, lang: str) -> str:
+    en, ru = WORDS[key]
+    return ru if lang == "ru" else en
+
+
+def _guarded(step: Any) -> Any:
+    from oncobank.cohort.fields import CohortError
+    from oncobank.engine.errors import EngineError
+
+    try:
+        return step()
+    except (CohortError, EngineError) as exc:
+        raise fail(str(exc)) from None
+
+
+@app.command("parse")
+def parse_command(
+    sentence: Annotated[str | None, typer.Argument(help="A sentence in Russian or English.")] = None,
+    module: ModuleOption = "thyroid",
+    check: Annotated[Path | None, typer.Option("--check", help="Score a file of sentence -> tree pairs instead.",
+                                               show_default=False)] = None,
+    as_json: JsonOption = False,
+    lang: LangOption = "en",
+) -> None:
+    """Read a sentence into a criteria tree, shown back as a tree and as one normalised sentence to confirm."""
+    from oncobank.cohort.checkset import score
+    from oncobank.cohort.describe import sentence as spoken
+    from oncobank.cohort.describe import tree_lines
+    from oncobank.cohort.sentence import parse
+    from oncobank.dictionary import DictionaryError, load_module
+
+    try:
+        dictionary = load_module(module)
+    except (DictionaryError, KeyError, FileNotFoundError):
+        raise fail(f"--module {module}: no such disease module") from None
+    if check is not None:
+        result = _guarded(lambda: score(check, dictionary))
+        if as_json:
+            emit_json(result.to_dict())
+            return
+        console.print(word("score", lang).format(exact=result.exact, total=result.total, share=result.share))
+        for miss in result.misses:
+            console.print(f"  {miss['pair']}: {miss['sentence']}", highlight=False)
+        return
+    if not sentence:
+        raise fail("give a sentence, or --check FILE")
+    parsed = parse(sentence, dictionary)
+    if as_json:
+        emit_json({"tree": parsed.tree.model_dump(mode="json", exclude_defaults=True) if parsed.tree else None,
+                   "sentence": spoken(parsed.tree, dictionary, lang) if parsed.tree else None,
+                   "unplaced": parsed.unplaced})
+        return
+    if parsed.tree is not None:
+        console.print(f"[bold]{word('tree', lang)}[/bold]")
+        for line in tree_lines(parsed.tree, dictionary, lang):
+            console.print("  " + line, highlight=False)
+        console.print(f"[bold]{word('reads', lang)}:[/bold] {spoken(parsed.tree, dictionary, lang)}", highlight=False)
+    if parsed.unplaced:
+        console.print(f"[yellow]{word('unplaced', lang)}:[/yellow] {', '.join(parsed.unplaced)}", highlight=False)
+
+
+@app.command("create")
+def create_command(
+    name: NameArgument,
+    sentence: Annotated[str | None, typer.Option("--sentence", help="The cohort as a sentence.",
+                                                 show_default=False)] = None,
+    source: Annotated[Path | None, typer.Option("--from", help="The cohort as a JSON definition file.",
+                                                show_default=False)] = None,
+    module: ModuleOption = "thyroid",
+    as_json: JsonOption = False,
+    lang: LangOption = "en",
+) -> None:
+    """Save a cohort definition (a new version only when it changed)."""
+    from oncobank.cohort import saved
+    from oncobank.cohort.sentence import parse
+    from oncobank.dictionary import load_module
+
+    if (sentence is None) == (source is None):
+        raise fail("give exactly one of --sentence TEXT and --from FILE")
+    if sentence is not None:
+        parsed = parse(sentence, load_module(module))
+        if parsed.unplaced:
+            raise fail(f"--sentence: words not placed: {', '.join(parsed.unplaced)} (nothing saved)")
+        definition = _guarded(lambda: saved.from_sentence(name, parsed, sentence, load_module(module)))
+    else:
+        assert source is not None
+        definition = _guarded(lambda: saved.read_definition(source)).model_copy(update={"name": name})
+    version, new = _guarded(lambda: saved.save(definition))
+    if as_json:
+        emit_json({"name": name, "version": version, "new": new, "definition": definition.model_dump(mode="json")})
+        return
+    console.print(word("saved" if new else "same", lang).format(name=name, version=version))
+
+
+@app.command("show")
+def show_command(name: NameArgument, version: VersionOption = None, as_json: JsonOption = False) -> None:
+    """Print a saved definition as JSON."""
+    from oncobank.cohort import saved
+
+    definition = _guarded(lambda: saved.load(name, version))
+    if as_json:
+        emit_json(definition.model_dump(mode="json"))
+    else:
+        console.print_json(definition.model_dump_json())
+
+
+@app.command("list")
+def list_command(as_json: JsonOption = False, lang: LangOption = "en") -> None:
+    """The saved cohorts and their versions."""
+    from oncobank.cohort import saved
+
+    rows = [{"name": n, "versions": _guarded(lambda n=n: saved.versions(n))} for n in saved.names()]
+    if as_json:
+        emit_json(rows)
+        return
+    table = Table(word("name", lang), word("versions", lang))
+    for row in rows:
+        table.add_row(row["name"], ", ".join(map(str, row["versions"])))
+    console.print(table)
+
+
+def _result(name: str, version: int | None, analysis: str | None) -> tuple[dict[str, Any], Any, bool, float]:
+    """(summary, members, from cache, seconds) for a saved cohort on the analysis store."""
+    from oncobank.cohort import run, saved
+    from oncobank.engine import connect
+
+    started = time.perf_counter()
+    definition = _guarded(lambda: saved.load(name, version))
+    with _guarded(lambda: connect(analysis)) as store:
+        key = saved.cache_key(definition, store.target.describe(), store.snapshot)
+        hit = saved.cached(key)
+        if hit is not None:
+            return hit[0], hit[1], True, time.perf_counter() - started
+        result = _guarded(lambda: run(definition, store, evidence=False))
+    summary = {"name": name, "count": result.count, "attrition": result.attrition.to_dict(),
+               "snapshot": store.snapshot}
+    saved.remember(key, summary, result.members)
+    return summary, result.members, False, time.perf_counter() - started
+
+
+@app.command("run")
+def run_command(name: NameArgument, version: VersionOption = None, analysis: AnalysisOption = None,
+                as_json: JsonOption = False, lang: LangOption = "en") -> None:
+    """Run a saved cohort: its count (cached per definition and analysis-store snapshot)."""
+    summary, _, hit, seconds = _result(name, version, analysis)
+    if as_json:
+        emit_json({**summary, "cached": hit, "seconds": round(seconds, 4)})
+        return
+    note = f" ({word('cached', lang)})" if hit else ""
+    console.print(f"{word('count', lang)}: {summary['count']}{note}, {seconds:.3f} {word('seconds', lang)}")
+
+
+@app.command("attrition")
+def attrition_command(name: NameArgument, version: VersionOption = None, analysis: AnalysisOption = None,
+                      as_json: JsonOption = False, lang: LangOption = "en") -> None:
+    """Persons remaining after each inclusion rule in order, and failing each rule alone."""
+    summary, _, _, _ = _result(name, version, analysis)
+    if as_json:
+        emit_json(summary["attrition"])
+        return
+    table = Table(word("rule", lang), word("remaining", lang), word("failing", lang))
+    table.add_row(word("initial", lang), str(summary["attrition"]["initial"]), "")
+    for row in summary["attrition"]["rules"]:
+        table.add_row(row["rule"], str(row["remaining"]), str(row["failing_alone"]))
+    console.print(table)
+
+
+@app.command("members")
+def members_command(name: NameArgument, out: Annotated[Path, typer.Option("--out", help="A .csv or .parquet file.")],
+                    version: VersionOption = None, analysis: AnalysisOption = None, as_json: JsonOption = False,
+                    lang: LangOption = "en") -> None:
+    """Write the members (pseudonym, index date, derived fields) for analysis."""
+    import pyarrow.csv as pcsv
+    import pyarrow.parquet as pq
+
+    if out.suffix not in (".csv", ".parquet"):
+        raise fail(f"--out {out}: expected a .csv or .parquet file")
+    if out.exists():
+        raise fail(f"--out {out}: the file exists (nothing written)")
+    _, members, _, _ = _result(name, version, analysis)
+    partial = out.with_name(out.name + ".partial")
+    if out.suffix == ".csv":
+        pcsv.write_csv(members, partial)
+    else:
+        pq.write_table(members, partial)
+    partial.replace(out)
+    if as_json:
+        emit_json({"rows": members.num_rows, "path": str(out)})
+        return
+    console.print(word("written", lang).format(rows=members.num_rows, path=out), highlight=False)
