@@ -1,0 +1,91 @@
+"""`oncobank cohort` end to end on the hand-built registry's analysis store: create, run (then from the cache),
+attrition, members, versions, and bad input refused with one error line."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from oncobank.cli.main import app
+from oncobank.cohort.model import Cohort
+from oncobank.engine.delta import PublishDelta
+from oncobank.engine.sinks import open_sink
+
+from .checks import pseudonyms
+from .definitions import ATTRITION, ATTRITION_TABLE
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ONCOBANK_HOME", str(tmp_path / "home"))
+    return tmp_path
+
+
+def test_sentence_cohort_runs_then_comes_from_the_cache(home: Path, analysis_url: str) -> None:
+    # women over 55 (ages at diagnosis 59, 63, 32: patients 1 and 2) with papillary carcinoma (1): one person
+    created = runner.invoke(app, ["cohort", "create", "older_ptc", "--sentence",
+                                  "женщины старше 55 лет с папиллярным раком", "--json"])
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.output)["version"] == 1
+    first = runner.invoke(app, ["cohort", "run", "older_ptc", "--analysis", analysis_url, "--json"])
+    assert first.exit_code == 0, first.output
+    result = json.loads(first.output)
+    assert (result["count"], result["cached"]) == (1, False)
+    assert [r["remaining"] for r in result["attrition"]["rules"]] == [3, 2, 1]
+    again = json.loads(runner.invoke(app, ["cohort", "run", "older_ptc", "--analysis", analysis_url,
+                                           "--json"]).output)
+    assert (again["count"], again["cached"]) == (1, True)
+    out = home / "members.csv"
+    written = runner.invoke(app, ["cohort", "members", "older_ptc", "--analysis", analysis_url, "--out", str(out)])
+    assert written.exit_code == 0, written.output
+    lines = out.read_text().splitlines()
+    assert lines[0].replace('"', "") == "pseudonym,index_date,age_at_index"
+    assert lines[1].replace('"', "") == f"{pseudonyms({1})[0]},2019-01-10,59"
+
+
+def test_a_new_publish_invalidates_the_cache(home: Path, analysis_url: str, cohort_delta: PublishDelta) -> None:
+    url = str(home / "copy.duckdb")
+    shutil.copy(analysis_url, url)
+    source = home / "attrition.json"
+    source.write_text(ATTRITION.model_dump_json())
+    assert runner.invoke(app, ["cohort", "create", "five", "--from", str(source)]).exit_code == 0
+    assert json.loads(runner.invoke(app, ["cohort", "attrition", "five", "--analysis", url, "--json"]).output) == \
+        ATTRITION_TABLE
+    open_sink(url).apply(cohort_delta)  # the same rows published again: a new snapshot
+    rerun = json.loads(runner.invoke(app, ["cohort", "run", "five", "--analysis", url, "--json"]).output)
+    assert (rerun["count"], rerun["cached"]) == (2, False)
+    # the same definition saved again is no new version; a changed one is version 2
+    assert json.loads(runner.invoke(app, ["cohort", "create", "five", "--from", str(source),
+                                          "--json"]).output)["new"] is False
+    changed = Cohort.model_validate({**ATTRITION.model_dump(), "rules": ATTRITION.model_dump()["rules"][:2]})
+    source.write_text(changed.model_dump_json())
+    assert json.loads(runner.invoke(app, ["cohort", "create", "five", "--from", str(source),
+                                          "--json"]).output)["version"] == 2
+    listed = json.loads(runner.invoke(app, ["cohort", "list", "--json"]).output)
+    assert listed == [{"name": "five", "versions": [1, 2]}]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["cohort", "create", "x", "--sentence", "женщины с синей аурой"], "words not placed: синей, аурой"),
+    (["cohort", "run", "nothing"], "no saved cohort nothing"),
+    (["cohort", "parse", "--check", "missing.json"], "missing.json: not a sentence pair file"),
+])
+def test_bad_input_is_one_error_line(home: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_definition_file_with_an_unknown_comparator_is_refused(home: Path) -> None:
+    source = home / "bad.json"
+    source.write_text(json.dumps({"index": {"field": "diagnosis.icd10", "op": "like"}}))
+    result = runner.invoke(app, ["cohort", "create", "bad", "--from", str(source)])
+    assert result.exit_code == 1
+    assert "bad.json: index.op" in result.output
