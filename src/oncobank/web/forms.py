@@ -234,6 +234,7 @@ class Completeness:
     status: str
     missing: list[str] = field(default_factory=list)
     unreviewed: int = 0
+    empty: bool = False  # a section no patient must have, with no entry: nothing to complete
 
 
 def expected(section: Section) -> bool:
@@ -246,7 +247,8 @@ def section_status(section: Section, entries: list[EntryView], lang: str) -> Com
     entry has its required values but one has no second opinion on its current version; complete otherwise."""
     active = [e for e in entries if not e.retracted]
     if not active:
-        return Completeness(INCOMPLETE, [section.label.get(lang)]) if expected(section) else Completeness(COMPLETE)
+        return Completeness(INCOMPLETE, [section.label.get(lang)]) if expected(section) else \
+            Completeness(COMPLETE, empty=True)
     missing = [f.label.get(lang) for e in active for f in section.fields
                if f.required and f.name not in e.current.values]
     if missing:

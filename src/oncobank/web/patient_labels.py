@@ -96,6 +96,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "no": ("no", "нет"),
     "check": ("Check", "Проверить"),
     "criterion": ("Criterion", "Критерий"),
+    "criterion_status": ("Status", "Статус"),
     "date": ("Date", "Дата"),
     "evidence": ("Evidence", "Основание"),
     "why": ("Why", "Почему"),

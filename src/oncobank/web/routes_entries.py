@@ -52,44 +52,44 @@ def _posted_values(section: Section, form: Any) -> dict[str, Any]:
             for k in form if k.startswith("f.") and k[2:].split(".")[0] in {f.name for f in section.fields}}
 
 
-@router.get("/patients/{registry_id}/sections/{name}/new")
-def new_entry_page(request: Request, registry_id: str, name: str, actor: Writer) -> Response:
+@router.get("/patients/{registry_id}/sections/{section}/new")
+def new_entry_page(request: Request, registry_id: str, section: str, actor: Writer) -> Response:
     accounts.require_reach(web_of(request).store, actor, patient=registry_id)
-    section = _section(request, name)
-    return _form(request, section, registry_id, f"/patients/{registry_id}/sections/{name}/new",
+    sec = _section(request, section)
+    return _form(request, sec, registry_id, f"/patients/{registry_id}/sections/{section}/new",
                  entry_date="", facility="", mode="new")
 
 
-@router.post("/patients/{registry_id}/sections/{name}/new")
-async def new_entry(request: Request, registry_id: str, name: str, actor: Writer) -> Response:
+@router.post("/patients/{registry_id}/sections/{section}/new")
+async def new_entry(request: Request, registry_id: str, section: str, actor: Writer) -> Response:
     store = web_of(request).store
     accounts.require_reach(store, actor, patient=registry_id)
-    section = _section(request, name)
+    sec = _section(request, section)
     form = await request.form()
-    posted = read_form(section, form)
+    posted = read_form(sec, form)
     try:
-        ref = store.add_entry(registry_id, name, posted.values, user=actor.username, entry_date=posted.entry_date,
+        ref = store.add_entry(registry_id, section, posted.values, user=actor.username, entry_date=posted.entry_date,
                               facility=posted.facility)
     except EntryRejected as exc:
-        return _form(request, section, registry_id, f"/patients/{registry_id}/sections/{name}/new",
-                     values=_posted_values(section, form), status_code=422, mode="new",
+        return _form(request, sec, registry_id, f"/patients/{registry_id}/sections/{section}/new",
+                     values=_posted_values(sec, form), status_code=422, mode="new",
                      issues=messages(store.dictionary, exc.issues, lang_of(request)),
                      entry_date=form.get("entry_date", ""), facility=form.get("facility", ""))
     return redirect(f"/patients/{registry_id}?saved={ref.entry_id}&v={ref.version}")
 
 
-@router.post("/patients/{registry_id}/sections/{name}/check")
-async def check_entry(request: Request, registry_id: str, name: str, actor: Writer) -> Response:
+@router.post("/patients/{registry_id}/sections/{section}/check")
+async def check_entry(request: Request, registry_id: str, section: str, actor: Writer) -> Response:
     """The store's validator on the form as it stands, without writing: errors and warnings per field (JSON)."""
     store = web_of(request).store
     accounts.require_reach(store, actor, patient=registry_id)
-    section = _section(request, name)
-    posted = read_form(section, await request.form())
+    sec = _section(request, section)
+    posted = read_form(sec, await request.form())
     with store.session() as s:
         pid = store.patient_id(s, registry_id)
-        born = None if name == "demographics" else store.birth_date(s, pid)
+        born = None if section == "demographics" else store.birth_date(s, pid)
     try:
-        valid = store.validator.validate(name, posted.values, entry_date=posted.entry_date if section.dated else None,
+        valid = store.validator.validate(section, posted.values, entry_date=posted.entry_date if sec.dated else None,
                                          facility=posted.facility, patient=registry_id, birth_date=born)
         issues = valid.warnings
     except EntryRejected as exc:
