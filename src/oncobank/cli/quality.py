@@ -227,9 +227,14 @@ def issues_command(
     analysis: AnalysisOption = None, checks: ChecksOption = None, module: ModuleOption = None,
     as_of: AsOfOption = None, margin: MarginOption = 365,
     limit: Annotated[int, typer.Option("--limit", min=1, help="Rows shown at most.")] = 100,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Clinical store: also give each record's registry and entry ID and the command that opens it "
+                     "(data managers; patients of your centre only).", show_default=False)] = None,
     as_json: JsonOption = False, lang: LangOption = "en",
 ) -> None:
-    """The problem records of one check on the analysis store: pseudonym, entry key, column and value."""
+    """The problem records of one check on the analysis store: pseudonym, entry key, column and value.
+
+    With --db the records are also identified on the clinical store, for the data manager who corrects them."""
     from oncobank.engine import connect
     from oncobank.quality.compile import Context
     from oncobank.quality.issues import problems
@@ -241,16 +246,35 @@ def issues_command(
         if check_id not in found:
             raise fail(f"no check {check_id}: `oncobank quality checks` lists them")
         rows = problems(store, found[check_id], Context(_as_of(as_of) or default_as_of(store), margin), limit)
+    shown = ["pseudonym", "entry_key", "column", "value"]
+    if db is not None:
+        rows = _identified(db, rows, check_id)
+        shown = ["registry_id", "entry_id", "column", "value", "open"]
     if as_json:
         emit_json({"check": check_id, "rows": rows})
         return
     w = _words()
     table = Table(title=f"{w.word('problems', lang)}: {check_id}")
-    for key in ("pseudonym", "entry_key", "column", "value"):
+    for key in shown:
         table.add_column(w.word(key, lang))
     for r in rows:
-        table.add_row(*(Text("" if r[k] is None else str(r[k])) for k in ("pseudonym", "entry_key", "column", "value")))
+        table.add_row(*(Text("" if r[k] is None else str(r[k])) for k in shown))
     console.print(table)
+
+
+def _identified(db: str, rows: list[dict[str, Any]], check_id: str) -> list[dict[str, Any]]:
+    from oncobank.cli.common import open_store
+    from oncobank.quality.clinical import identify
+    from oncobank.store.access import Permission
+    from oncobank.store.errors import StoreError
+
+    store = open_store(db, "thyroid", need=Permission.READ_PATIENTS, what="identify problem records")
+    try:
+        return identify(store, rows, check_id)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    finally:
+        store.engine.dispose()
 
 
 @app.command("checks")
