@@ -7,8 +7,8 @@ each section, most of them empty as in a real registry): per patient one demogra
 and stage row, two follow-ups, three laboratory entries, and for 60 % a radioiodine course and its activity row;
 about one row in a thousand carries a defect. Then, in one process:
 
-- the floor: one query per table counting the non-null values of every column (each column of each table read
-  once), the smallest work that looks at every value the checks look at;
+- the floor: one query per table taking the maximum of every column (each value of each table read once), the
+  smallest work that looks at every value the checks look at; and every row fetched as Arrow, for comparison;
 - every check of the dictionary and the thyroid rules (`oncobank.quality.service.assess`).
 
 Goal: all checks ≤ 3 × the floor. It reports the number of checks and queries and the peak memory (maximum resident
@@ -119,11 +119,21 @@ def build(url: str, patients: int, seed: int = 7) -> int:
 
 
 def floor(store, tables: list[str]) -> float:
-    """One query per table counting every column's values: each value of each table read once."""
+    """One query per table taking the maximum of every column (the count of a list column): each value read once.
+    (A count alone is answered from the null masks without reading the values.)"""
     started = time.perf_counter()
     for name in tables:
         t = store.table(name)
-        store.to_arrow(t.aggregate(**{f"c{i}": t[c].count() for i, c in enumerate(t.columns)}))
+        store.to_arrow(t.aggregate(**{f"c{i}": t[c].count() if t[c].type().is_array() else t[c].max()
+                                      for i, c in enumerate(t.columns)}))
+    return time.perf_counter() - started
+
+
+def rows_out(store, tables: list[str]) -> float:
+    """Every row of every table fetched as Arrow (what a tool that checks outside the engine starts with)."""
+    started = time.perf_counter()
+    for name in tables:
+        store.to_arrow(store.table(name))
     return time.perf_counter() - started
 
 
@@ -150,6 +160,7 @@ def main() -> None:
             floor(store, read)  # warm-up: the file's pages in the cache for both
             memory_before = rss_mib()
             scan = min(floor(store, read) for _ in range(3))
+            fetched = rows_out(store, read)
             runs = []
             for _ in range(3):
                 started = time.perf_counter()
@@ -170,12 +181,17 @@ def main() -> None:
         f"| checks expanded (dictionary + thyroid rules) | {len(checks)} |",
         f"| checks run on the tables present | {ran} (in {len(units)} queries; {len(skipped)} not applicable) |",
         f"| checks with violations | {failed} |",
-        f"| floor: one scan of every column of the {len(read)} tables read | {scan:.2f} s |",
+        f"| floor: one scan of every column of the {len(read)} tables read (max per column) | {scan:.2f} s |",
+        f"| for comparison: every row of those tables fetched as Arrow | {fetched:.2f} s |",
         f"| all checks, with counts per centre | {took:.2f} s |",
         f"| ratio (goal ≤ 3×) | {ratio:.2f}× |",
         f"| peak memory (maximum resident set of the process) | {peak:.0f} MiB (before the checks: "
         f"{memory_before:.0f} MiB) |",
     ]
+    if ratio > 3:
+        lines += ["", f"The goal is not met ({ratio:.1f}×): each table's query evaluates a violated and a denominator "
+                  "flag per check on every row (about a hundred expressions per laboratory row) and joins the patient "
+                  "table for the counts per centre, which took about a quarter of the time on 200,000 patients."]
     body = "\n".join(lines)
     print(body)
     if not args.no_write:
