@@ -171,3 +171,33 @@ def test_a_killed_publish_leaves_the_last_snapshot_and_the_next_run_finishes(
     rebuilt = str(tmp_path / "rebuilt.duckdb")
     publish(store, rebuilt, full=True)
     assert _same_contents(target, rebuilt) == []
+
+
+def test_a_postgresql_analysis_store_holds_what_duckdb_holds(store: ClinicalStore, patient: str, tmp_path: Path,
+                                                             home) -> None:  # type: ignore[no-untyped-def]
+    if store.engine.url.get_backend_name() != "postgresql":
+        pytest.skip("the analysis schema is put in the PostgreSQL test database of the clinical store")
+    server = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    target = f"{server}?schema=research"
+    add_patient_data(store, patient)
+    publish(store, target)
+    add_other_patient(store)
+    assert publish(store, target).patients_changed == 1
+    rebuilt = str(tmp_path / "rebuilt.duckdb")
+    publish(store, rebuilt, full=True)
+    assert _same_contents(target, rebuilt) == []
+
+
+def test_a_spark_snapshot_holds_what_duckdb_holds(store: ClinicalStore, patient: str, tmp_path: Path, home,
+                                                  monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    if store.engine.url.get_backend_name() != "sqlite":
+        pytest.skip("one clinical store is enough to check the Parquet snapshots")
+    monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
+    target = f"spark:{tmp_path / 'spark'}"
+    add_patient_data(store, patient)
+    publish(store, target)
+    add_other_patient(store)
+    assert publish(store, target).patients_changed == 1
+    rebuilt = str(tmp_path / "rebuilt.duckdb")
+    publish(store, rebuilt, full=True)
+    assert _same_contents(target, rebuilt) == []
