@@ -90,9 +90,15 @@ def _pick(runs: list[dict[str, Any]], run_id: str | None, lang: str) -> dict[str
 def run_command(
     analysis: AnalysisOption = None, checks: ChecksOption = None, module: ModuleOption = None,
     as_of: AsOfOption = None, margin: MarginOption = 365, history: HistoryOption = None,
-    threshold: ThresholdOption = None, as_json: JsonOption = False, lang: LangOption = "en",
+    threshold: ThresholdOption = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Clinical store: also count the ingest's open conflicts between sources (data managers).",
+        show_default=False)] = None,
+    as_json: JsonOption = False, lang: LangOption = "en",
 ) -> None:
-    """Run every check on the analysis store, store the run for trends and print the scores per dimension."""
+    """Run every check on the analysis store, store the run for trends and print the scores per dimension.
+
+    With --db the checks only the clinical store can answer (sources that disagree) are counted there too."""
     from oncobank.engine import connect
     from oncobank.quality.compile import Context
     from oncobank.quality.history import save_run
@@ -108,12 +114,25 @@ def run_command(
             raise fail("the analysis store names no disease module (no patient table): give --module")
         found = checks_for(modules, checks or [])
         ctx = Context(day or default_as_of(store), margin)
+        clinical = None if db is None else _clinical_counts(db, found)
         with progress(err) as bar:
             task = bar.add_task(_words().word("progress", lang), total=None)
             run = assess(store, found, ctx, on_plan=lambda n: bar.update(task, total=n),
-                         step=lambda _unit: bar.advance(task))
+                         step=lambda _unit: bar.advance(task), clinical=clinical)
     path = save_run(history_folder(history), run)
     _report(run, overrides, as_json, lang, saved=path)
+
+
+def _clinical_counts(db: str, found: list[Any]) -> dict[str, Any]:
+    from oncobank.cli.common import open_store
+    from oncobank.quality.clinical import conflict_results
+    from oncobank.store.access import Permission
+
+    store = open_store(db, "thyroid", need=Permission.READ_PATIENTS, what="count the ingest's conflicts")
+    try:
+        return conflict_results(store, found)
+    finally:
+        store.engine.dispose()
 
 
 @app.command("report")

@@ -20,6 +20,7 @@ from oncobank.quality.compile import Context, Unit, disagree_unit, field_unit, r
 from oncobank.quality.model import Check, Condition
 
 NO_CENTRE = "-"
+CLINICAL_TYPES = frozenset({"source_conflict"})  # check types the clinical store answers, not the analysis store
 
 
 @dataclass
@@ -52,6 +53,9 @@ def plan_units(store: AnalysisStore, checks: list[Check], ctx: Context) -> tuple
     by_table: dict[tuple[str, bool], list[Check]] = defaultdict(list)
     rules: list[Check] = []
     for check in checks:
+        if check.type in CLINICAL_TYPES:
+            skipped.append(Result(check.id, reason="counted on the clinical store (--db)"))
+            continue
         lacking = _lacking(check, names, cols)
         if lacking:
             skipped.append(Result(check.id, reason=lacking))

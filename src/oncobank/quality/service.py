@@ -14,7 +14,7 @@ from oncobank.quality.compile import Context, Unit
 from oncobank.quality.expand import expand, module_rules, rule_checks, user_rules
 from oncobank.quality.history import make_run
 from oncobank.quality.model import Check, QualityError
-from oncobank.quality.run import plan_units, run_units
+from oncobank.quality.run import Result, plan_units, run_units
 from oncobank.store.home import data_home
 
 DEFAULT_MARGIN_DAYS = 365  # the default publish policy moves a date by up to a year either way
@@ -52,12 +52,14 @@ def checks_for(modules: Iterable[str], user_files: Iterable[Path] = ()) -> list[
 
 
 def assess(store: AnalysisStore, checks: list[Check], ctx: Context,
-           on_plan: Callable[[int], None] | None = None, step: Callable[[Unit], None] | None = None) -> dict[str, Any]:
-    """Run `checks` on the store and return the run's record (not yet saved)."""
+           on_plan: Callable[[int], None] | None = None, step: Callable[[Unit], None] | None = None,
+           clinical: dict[str, Result] | None = None) -> dict[str, Any]:
+    """Run `checks` on the store and return the run's record (not yet saved); `clinical` holds the results of the
+    checks the clinical store answered (see oncobank.quality.clinical), which replace their "not applicable"."""
     started = dt.datetime.now(dt.UTC)
     units, skipped = plan_units(store, checks, ctx)
     if on_plan:
         on_plan(len(units))
-    results = {r.check: r for r in [*run_units(store, units, step), *skipped]}
+    results = {r.check: r for r in [*run_units(store, units, step), *skipped]} | (clinical or {})
     return make_run(checks, [results[c.id] for c in checks], store=store.target.describe(), snapshot=store.snapshot,
                     as_of=ctx.as_of, margin_days=ctx.margin_days, started=started)
