@@ -60,14 +60,14 @@ class _Compiler:
         date = table[column.date_column] if column.date_column else NO_DATE
         rows = table.filter(condition).select(pseudonym=table.pseudonym, entry_key=key.cast("string"),
                                               date=date.cast("date"))
-        if leaf.which != "any":
-            order = [rows.date.desc(), rows.entry_key.desc()] if leaf.which == "last" else [rows.date, rows.entry_key]
-            rank = ibis.row_number().over(group_by=rows.pseudonym, order_by=order)
-            rows = rows.mutate(_rank=rank).filter(lambda t: t._rank == 0).drop("_rank")
+        if leaf.which != "any" and people is not None:
+            rows = _one_per_person(rows, leaf.which)
         if people is None:
             return rows
         if leaf.window and not column.date_column:
             raise CohortError(f"{leaf.field}: table {column.table} has no dates, so no window applies")
+        if not leaf.window and leaf.age_min is None and leaf.age_max is None:
+            return rows  # persons without an index event drop out at the join of the counts
         joined = rows.join(people.select("pseudonym", "index_date", "birth_year"), "pseudonym")
         keep = ibis.literal(True)
         if leaf.window:
@@ -86,6 +86,13 @@ class _Compiler:
         wanted = leaf.occurrence.count
         return {"at_least": count >= wanted, "at_most": count <= wanted, "exactly": count == wanted}[
             leaf.occurrence.kind]
+
+
+def _one_per_person(rows: ir.Table, which: str) -> ir.Table:
+    """Each person's first (or last) row by date, then entry key."""
+    order = [rows.date.desc(), rows.entry_key.desc()] if which == "last" else [rows.date, rows.entry_key]
+    rank = ibis.row_number().over(group_by=rows.pseudonym, order_by=order)
+    return rows.mutate(_rank=rank).filter(lambda t: t._rank == 0).drop("_rank")
 
 
 def _leaves(node: Node, negated: bool = False) -> list[tuple[Leaf, bool]]:
@@ -124,17 +131,26 @@ def _within(date: ir.DateValue, index: ir.DateValue, window: Window) -> ir.Boole
     return keep
 
 
+def _uses_birth_year(definition: Cohort) -> bool:
+    """Whether any leaf asks for an age or any derived field for the birth year (else no join with `patient`)."""
+    leaves = [definition.index] + [leaf for rule in definition.rules for leaf, _ in _leaves(rule.criteria)]
+    return (any(leaf.age_min is not None or leaf.age_max is not None for leaf in leaves)
+            or any("birth_year" in item.expr for item in definition.derived))
+
+
 def compile_cohort(definition: Cohort, store: AnalysisStore, catalogue: Catalogue) -> Compiled:
     """Compile `definition` against `store` into Ibis expressions (nothing runs yet)."""
     compiler = _Compiler(store, catalogue)
     index_column: Column = catalogue.column(definition.index.field)
     if not index_column.date_column:
         raise CohortError(f"index event {definition.index.field}: table {index_column.table} has no dates")
-    which = definition.index.which if definition.index.which != "any" else "first"
-    index_rows = compiler.rows(definition.index.model_copy(update={"which": which}), None)
-    index_rows = index_rows.filter(index_rows.date.notnull())
-    people = index_rows.select(pseudonym=index_rows.pseudonym, index_date=index_rows.date)
-    if "patient" in store.tables():
+    matching = compiler.rows(definition.index.model_copy(update={"which": "any"}), None)
+    matching = matching.filter(matching.date.notnull())
+    # the index date by a group-by (cheap); the index entry itself only for the evidence
+    last = definition.index.which == "last"
+    people = matching.group_by("pseudonym").agg(index_date=matching.date.max() if last else matching.date.min())
+    index_rows = _one_per_person(matching, "last" if last else "first")
+    if "patient" in store.tables() and _uses_birth_year(definition):
         patient = store.table("patient")
         people = people.left_join(patient.select("pseudonym", "birth_year"), "pseudonym").drop("pseudonym_right")
     else:

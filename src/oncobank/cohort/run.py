@@ -80,7 +80,8 @@ def run(definition: Cohort, store: AnalysisStore, dictionary: Dictionary | None 
         evidence: bool = True) -> CohortResult:
     """Compile `definition` once and run it on `store`: one query for the people, one for the evidence."""
     compiled = compile_cohort(definition, store, catalogue_of(store, dictionary))
-    people = store.to_arrow(compiled.people.order_by("pseudonym"))
+    people = store.to_arrow(compiled.people)
+    people = people.sort_by("pseudonym") if people.num_rows else people
     included = people.filter(people.column("included"))
     members = included.select(["pseudonym", "index_date", *compiled.derived])
     found = (store.to_arrow(compiled.evidence.order_by(["pseudonym", "rule", "field", "date", "entry_key"]))
