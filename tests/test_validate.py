@@ -54,6 +54,16 @@ def test_count_spellings(validator: Validator, unit: str) -> None:
     assert entry.values["platelets"] == pytest.approx(250)
 
 
+def test_a_reference_range_in_words_is_kept_beside_the_value(validator: Validator) -> None:
+    entry = validator.validate("laboratory", {"tg": {"value": "1,25", "ref_text": "<9: Acceptable background"}},
+                               entry_date="2020-01-01")
+    assert entry.values["tg"] == 1.25
+    assert entry.entered["tg"] == {"value": 1.25, "ref_text": "<9: Acceptable background"}
+    assert entry.references == {}
+    with pytest.raises(EntryRejected, match="at most 200 characters"):
+        validator.validate("laboratory", {"tg": {"value": 1, "ref_text": "x" * 201}}, entry_date="2020-01-01")
+
+
 def test_decimal_comma_is_read(validator: Validator) -> None:
     entry = validator.validate("laboratory", {"tg": "1,25"}, entry_date="2020-01-01")
     assert entry.values["tg"] == 1.25
@@ -69,6 +79,7 @@ def test_decimal_comma_is_read(validator: Validator) -> None:
         ({"t_category": "T9"}, "t_category", "domain"),
         ({"tumour_characteristics": "x" * 100_000}, "tumour_characteristics", "max_length"),
         ({"tumour_size_mm": {"value": 5, "unit": "mm", "ref_low": 1}}, "tumour_size_mm", "reference_range"),
+        ({"tumour_size_mm": {"value": 5, "ref_text": "< 10"}}, "tumour_size_mm", "reference_range"),
     ],
 )
 def test_type_errors_name_their_rule(validator: Validator, values: dict, field: str, rule: str) -> None:

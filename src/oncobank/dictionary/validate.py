@@ -14,6 +14,7 @@ from oncobank.dictionary.units import UnitError
 
 EARLIEST_DATE = date(1900, 1, 1)
 SHOWN = 60  # characters of a value that a message shows; the rest is cut
+MAX_REF_TEXT = 200  # a laboratory's reference range as words ("<9 mcg/dL: Acceptable background…")
 _BOOLEAN = {"true": True, "yes": True, "1": True, "да": True, "false": False, "no": False, "0": False, "нет": False}
 
 
@@ -277,9 +278,9 @@ class Validator:
         def check(raw: Any, ctx: _Context) -> float | int:
             unit = None
             if isinstance(raw, dict | Mapping):  # dict first: the ABC check is slow and dicts are the rule
-                extra = set(raw) - {"value", "unit", "ref_low", "ref_high"}
+                extra = set(raw) - {"value", "unit", "ref_low", "ref_high", "ref_text"}
                 if extra or "value" not in raw:
-                    raise _Bad("type", "a quantity is {value, unit[, ref_low, ref_high]}")
+                    raise _Bad("type", "a quantity is {value, unit[, ref_low, ref_high, ref_text]}")
                 unit = raw.get("unit") or None
                 if unit is not None and not isinstance(unit, str):
                     raise _Bad("type", "a unit is text, e.g. 'mCi'")
@@ -298,6 +299,13 @@ class Validator:
             value = convert(number, unit)
             if unit is not None:
                 ctx.entered[f.name] = {"value": number, "unit": unit}
+            ref_text = raw.get("ref_text") if isinstance(raw, dict | Mapping) else None
+            if not _is_missing(ref_text):  # a range printed as words, kept as written beside the value
+                if not f.reference_range:
+                    raise _Bad("reference_range", "this field takes no reference range")
+                if not isinstance(ref_text, str) or len(ref_text) > MAX_REF_TEXT:
+                    raise _Bad("reference_range", f"a reference range as text is at most {MAX_REF_TEXT} characters")
+                ctx.entered[f.name] = {"value": number, **({"unit": unit} if unit else {}), "ref_text": ref_text}
             if integer:
                 if not float(value).is_integer():
                     raise _Bad("type", "expected a whole number")

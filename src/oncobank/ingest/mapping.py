@@ -268,6 +268,7 @@ def _compose(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
             raise located(name, None, None, None, "aliases",
                           f"the YAML expands to more than {MAX_NODES} nodes through its aliases")
         _locate(node, (), lines)
+        _codes_as_written(node)
         return loader.construct_document(node), lines
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
@@ -278,6 +279,18 @@ def _compose(text: str, name: str) -> tuple[Any, dict[Loc, int]]:
     finally:
         if loader is not None:
             loader.dispose()
+
+
+def _codes_as_written(root: yaml.Node) -> None:
+    """The keys of `items:` stay the text written: an unquoted local code (`3016: tsh`, `0301: tg`) is not a number
+    (YAML would read 0301 as the octal 193); the source's cell holds the same digits."""
+    if not isinstance(root, yaml.MappingNode):
+        return
+    for key, value in root.value:
+        if isinstance(key, yaml.ScalarNode) and key.value == "items" and isinstance(value, yaml.MappingNode):
+            for code, _ in value.value:
+                if isinstance(code, yaml.ScalarNode) and code.style is None:
+                    code.tag = "tag:yaml.org,2002:str"
 
 
 def _expanded(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:

@@ -234,8 +234,8 @@ class RowMapper:
         if ref and self.field_defs[name].reference_range:
             try:
                 value["ref_low"], value["ref_high"] = reference_range(ref, self.source.decimal)
-            except ValueProblem as exc:
-                problem(name, ref, exc.rule, str(exc))
+            except ValueProblem:  # words or a coded range: kept as written, the result still counts
+                value["ref_text"] = ref
         return value, qualifier
 
     def _wide_value(self, name: str, text: str, problem: Any) -> Any:
