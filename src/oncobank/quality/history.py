@@ -10,7 +10,7 @@ from typing import Any
 
 from oncobank.quality.model import Check
 from oncobank.quality.run import Result, as_dict
-from oncobank.quality.scoring import FAILED, NOT_APPLICABLE, PASSED, Thresholds, rescore, scores
+from oncobank.quality.scoring import FAILED, PASSED, Thresholds, rescore, scores
 
 
 def check_record(check: Check) -> dict[str, Any]:
@@ -81,5 +81,4 @@ def trend(runs: list[dict[str, Any]], overrides: dict[str, Thresholds] | None = 
         points.append({"run": run["id"], "started_at": run["started_at"], "overall": s["overall"]["score"],
                        **{d: v["score"] for d, v in s["dimension"].items()}})
     last = changes(runs[-2] if len(runs) > 1 else None, runs[-1], overrides) if runs else []
-    return {"runs": points, "changes": [c for c in last if c["change"] != "same"],
-            "not_applicable": NOT_APPLICABLE}
+    return {"runs": points, "changes": [c for c in last if c["change"] != "same"]}
