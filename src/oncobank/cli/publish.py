@@ -18,6 +18,14 @@ PolicyOption = Annotated[Path | None, typer.Option(
     "--policy", help="De-identification policy YAML: date mode and shift range, age reporting "
                      "(default: dates shifted by up to 365 days, birth years, 90+).", show_default=False)]
 FullOption = Annotated[bool, typer.Option("--full", help="Rebuild every table instead of the changed patients.")]
+BundleOption = Annotated[Path | None, typer.Option(
+    "--bundle", help="Also write the published snapshot to this file as an encrypted, signed bundle for the "
+                     "central platform (with --centre, --recipient and --signing-key).", show_default=False)]
+CentreOption = Annotated[str | None, typer.Option("--centre", help="This node's centre code, named in the bundle.")]
+RecipientOption = Annotated[Path | None, typer.Option(
+    "--recipient", help="The central platform's public key (PEM, from `oncobank central keygen`).")]
+SigningOption = Annotated[Path | None, typer.Option(
+    "--signing-key", help="This node's private signing key (from `oncobank central keygen --signing`).")]
 
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("Publish {number}: {kind}", "Публикация {number}: {kind}"),
@@ -32,6 +40,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "reason": ("Why", "Причина"),
     "where": ("Analysis store", "Аналитическое хранилище"),
     "progress": ("Publishing patients", "Публикация пациентов"),
+    "bundle": ("Bundle for the central platform", "Пакет для центральной платформы"),
 }
 REASONS: dict[str, tuple[str, str]] = {  # deid.publish.REASONS
     "asked": ("asked for (--full)", "по запросу (--full)"),
@@ -61,6 +70,10 @@ def publish_command(
     to: ToOption = None,
     policy_file: PolicyOption = None,
     full: FullOption = False,
+    bundle: BundleOption = None,
+    centre: CentreOption = None,
+    recipient: RecipientOption = None,
+    signing_key: SigningOption = None,
     as_json: JsonOption = False,
     lang: LangOption = "en",
 ) -> None:
@@ -76,6 +89,13 @@ def publish_command(
     from oncobank.store.access import Permission
     from oncobank.store.errors import StoreError
 
+    if bundle is not None:
+        missing = [flag for flag, given in (("--centre", centre), ("--recipient", recipient),
+                                            ("--signing-key", signing_key)) if given is None]
+        if missing:
+            raise fail(f"--bundle needs {', '.join(missing)}")
+        if bundle.exists():
+            raise fail(f"--bundle {bundle}: the file exists; a bundle is never written over another file")
     try:
         policy = load_policy(policy_file)
     except PolicyError as exc:
@@ -91,10 +111,25 @@ def publish_command(
         raise fail(str(exc)) from None
     finally:
         store.engine.dispose()
+    sent = None if bundle is None else _bundle(to, bundle, centre, recipient, signing_key)
     if as_json:
-        emit_json(result.to_dict())
+        emit_json({**result.to_dict(), **({} if sent is None else {"bundle": {"file": str(bundle), **sent}})})
         return
     show(console, result, lang)
+    if sent is not None:
+        console.print(f"{word('bundle', lang)}: {bundle} ({sent['centre']}, {sent['snapshot_id']})",
+                      soft_wrap=True, highlight=False, markup=False)
+
+
+def _bundle(to: str | None, out: Path, centre: Any, recipient: Any, signing_key: Any) -> dict[str, Any]:
+    from oncobank.deid.bundle import BundleError
+    from oncobank.deid.node import bundle_snapshot
+    from oncobank.engine.errors import EngineError
+
+    try:
+        return bundle_snapshot(to, out, centre=centre, recipient_key=recipient, signing_key=signing_key).describe()
+    except (BundleError, EngineError) as exc:
+        raise fail(str(exc)) from None
 
 
 def show(out: Console, result: Any, lang: str) -> None:
