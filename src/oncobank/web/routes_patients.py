@@ -10,13 +10,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from oncobank.store import accounts
+from oncobank.store import accounts, audit
 from oncobank.store.access import AccessDenied, Actor, Permission
 from oncobank.store.attachments import MAX_BYTES, attach
 from oncobank.store.card import read_card
 from oncobank.store.errors import RuleViolation
+from oncobank.store.models import Centre, Patient
 from oncobank.web import patient_labels  # noqa: F401  (registers the pages' labels)
 from oncobank.web.deps import requires, web_of
 from oncobank.web.forms import ORDER, typed_date
@@ -43,8 +45,6 @@ def patient_list(request: Request, actor: Reader, q: str = "", status: str = "",
     derived_options = [(code, pair[1] if lang == "ru" else pair[0]) for code, pair in hook.STATUSES.items()] \
         if hook else []
     with store.session() as s:
-        from oncobank.store import audit
-
         audit.record(s, "read", actor.id, what="patient_list", shown=len(page.rows), name_search=page.name_search)
     return render(request, "patient/list.html", page=page, query=query, statuses=ORDER,
                   sections=[(s.name, s.label.get(lang)) for s in store.dictionary.sections.values()],
@@ -60,10 +60,6 @@ def new_patient_page(request: Request, actor: Writer) -> Response:
 def _centres(request: Request, actor: Actor) -> list[str]:
     if not actor.whole_registry:
         return [actor.centre_code or ""]
-    from sqlalchemy import select
-
-    from oncobank.store.models import Centre
-
     with web_of(request).store.session() as s:
         return list(s.scalars(select(Centre.code).order_by(Centre.code)))
 
@@ -92,10 +88,6 @@ def patient_page(request: Request, registry_id: str, actor: Reader, saved: int |
     hook = disease_hook(card.module)
     summary = None
     if hook is not None:
-        from sqlalchemy import select
-
-        from oncobank.store.models import Patient
-
         with store.session() as s:
             pid = s.scalar(select(Patient.id).where(Patient.registry_id == registry_id))
         summary = hook.summary(store, registry_id, pid, actor.username, lang)
