@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from oncobank.quality.history import changes
 from oncobank.quality.scoring import Thresholds, rescore, score, scores, status
 
 
@@ -50,3 +51,19 @@ def test_scores_and_rescoring_without_running() -> None:
     assert loose[1]["status"] == "passed"
     assert rescore(_run(), {"soft_range": Thresholds(5), "soft_range:a": Thresholds(2)})[1]["status"] == "failed"
     assert score([]) == {"score": None, "passed": 0, "failed": 0, "not_applicable": 0, "error": 0}
+
+
+def test_changes_between_runs() -> None:
+    def run(counts: list[tuple[int, int]]) -> dict:
+        base = _run()
+        base["results"] = [{"violated": v, "denominator": d, "by_centre": {}, "error": None, "reason": None}
+                           for v, d in counts]
+        return base
+
+    # required:a 0 % threshold; soft_range:a, soft_range:b 1 %; rule:c 0 %
+    before = run([(2, 10), (5, 100), (0, 50), (3, 5)])  # failed, failed, passed, failed
+    after = run([(0, 10), (9, 100), (4, 50), (1, 5)])  # passed, failed (more), failed (new), failed (fewer)
+    found = {c["id"]: c["change"] for c in changes(before, after)}
+    assert found == {"required:a": "fixed", "soft_range:a": "worse", "soft_range:b": "new", "rule:c": "better"}
+    assert {c["id"]: c["change"] for c in changes(None, before)} == {
+        "required:a": "new", "soft_range:a": "new", "soft_range:b": "same", "rule:c": "new"}
