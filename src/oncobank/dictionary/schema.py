@@ -182,6 +182,9 @@ class Module(Strict):
     # Extra pint unit definitions (e.g. international units), and spellings of units seen in sources.
     unit_definitions: list[str] = []
     unit_aliases: dict[str, str] = {}
+    # Missing-data codes a form may give an optional field instead of a value (unknown, not done, ...): kept apart
+    # from the values (as entered), so an empty field and a field known to be missing stay distinct.
+    missing_codes: dict[Name, Label] = {}
     # The record-ID field of a REDCap project where it is not the default `record_id` (its name, label, note, ...).
     entry: dict[str, str] = {}
     domains: dict[Name, Domain] = {}

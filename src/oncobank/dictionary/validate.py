@@ -106,6 +106,7 @@ class Validator:
             s.name: {f.name: self._compile(f) for f in s.fields} for s in dictionary.sections.values()
         }
         self._required = {s.name: [f.name for f in s.fields if f.required] for s in dictionary.sections.values()}
+        self._missing_codes = {code for m in dictionary.modules for code in m.missing_codes}
 
     def validate(
         self,
@@ -141,6 +142,13 @@ class Validator:
                 continue
             if _is_missing(raw):
                 continue
+            if isinstance(raw, dict) and set(raw) == {"missing"}:  # a missing-data code instead of a value
+                problem = self._missing_code(raw["missing"], name in self._required[section])
+                if problem is None:
+                    ctx.entered[name] = {"missing": raw["missing"]}
+                else:
+                    errors.append(Issue(section, name, clip(str(raw["missing"])), *problem, patient=patient))
+                continue
             try:
                 canonical[name] = checker(raw, ctx)
             except _Bad as bad:
@@ -154,6 +162,15 @@ class Validator:
         warnings = [Issue(section, n, self._shown(section, n, v), r, m, "warning", patient)
                     for n, v, r, m in ctx.warnings]
         return ValidEntry(section, when, place, canonical, ctx.entered, ctx.references, warnings)
+
+    def _missing_code(self, code: Any, required: bool) -> tuple[str, str] | None:
+        """The rule and message a missing-data code breaks, or None: it must be declared, and a required field needs
+        its value."""
+        if required:
+            return "required", "a value is required (a missing-data code does not replace it)"
+        if code not in self._missing_codes:
+            return "missing_code", f"not a missing-data code; declared: {', '.join(sorted(self._missing_codes))}"
+        return None
 
     def event_date(
         self, section: str, name: str, raw: date | str, *, patient: str | None = None, birth_date: date | None = None
