@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pyarrow.csv as pcsv
 import pytest
 from typer.testing import CliRunner
 
@@ -41,9 +42,17 @@ def test_sentence_cohort_runs_then_comes_from_the_cache(home: Path, analysis_url
     again = json.loads(runner.invoke(app, ["cohort", "run", "older_ptc", "--analysis", analysis_url,
                                            "--json"]).output)
     assert (again["count"], again["cached"]) == (1, True)
-    out = home / "members.csv"
-    written = runner.invoke(app, ["cohort", "members", "older_ptc", "--analysis", analysis_url, "--out", str(out)])
+    out, why = home / "members.csv", home / "evidence.csv"
+    written = runner.invoke(app, ["cohort", "members", "older_ptc", "--analysis", analysis_url, "--out", str(out),
+                                  "--evidence", str(why)])
     assert written.exit_code == 0, written.output
+    # patient 1: sex from the patient table (no date), age derived at the index date, papillary in the diagnosis
+    # entry of 2019-01-10, which is also the index entry
+    rows = pcsv.read_csv(why).to_pylist()
+    mine = sorted((r["rule"], str(r["date"] or "")) for r in rows if r["pseudonym"] == pseudonyms({1})[0])
+    assert mine == [("1. sex = female", ""), ("2. age at index, years > 55", "2019-01-10"),
+                    ("3. Histological type of carcinoma = papillary thyroid carcinoma", "2019-01-10"),
+                    ("index", "2019-01-10")]
     lines = out.read_text().splitlines()
     assert lines[0].replace('"', "") == "pseudonym,index_date,age_at_index"
     assert lines[1].replace('"', "") == f"{pseudonyms({1})[0]},2019-01-10,59"

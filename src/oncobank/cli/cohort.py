@@ -212,25 +212,47 @@ def attrition_command(name: NameArgument, version: VersionOption = None, analysi
     console.print(table)
 
 
-@app.command("members")
-def members_command(name: NameArgument, out: Annotated[Path, typer.Option("--out", help="A .csv or .parquet file.")],
-                    version: VersionOption = None, analysis: AnalysisOption = None, as_json: JsonOption = False,
-                    lang: LangOption = "en") -> None:
-    """Write the members (pseudonym, index date, derived fields) for analysis."""
+def _write_table(table: Any, out: Path) -> None:
+    """CSV or Parquet by the suffix, written whole or not at all."""
     import pyarrow.csv as pcsv
     import pyarrow.parquet as pq
 
-    if out.suffix not in (".csv", ".parquet"):
-        raise fail(f"--out {out}: expected a .csv or .parquet file")
-    if out.exists():
-        raise fail(f"--out {out}: the file exists (nothing written)")
-    _, members, _, _ = _result(name, version, analysis)
     partial = out.with_name(out.name + ".partial")
     if out.suffix == ".csv":
-        pcsv.write_csv(members, partial)
+        pcsv.write_csv(table, partial)
     else:
-        pq.write_table(members, partial)
+        pq.write_table(table, partial)
     partial.replace(out)
+
+
+def _check_out(option: str, out: Path) -> None:
+    if out.suffix not in (".csv", ".parquet"):
+        raise fail(f"{option} {out}: expected a .csv or .parquet file")
+    if out.exists():
+        raise fail(f"{option} {out}: the file exists (nothing written)")
+
+
+@app.command("members")
+def members_command(name: NameArgument, out: Annotated[Path, typer.Option("--out", help="A .csv or .parquet file.")],
+                    evidence: Annotated[Path | None, typer.Option(
+                        "--evidence", help="Also write, per person and rule, the entries (key, date) that made it "
+                                           "hold (.csv or .parquet).", show_default=False)] = None,
+                    version: VersionOption = None, analysis: AnalysisOption = None, as_json: JsonOption = False,
+                    lang: LangOption = "en") -> None:
+    """Write the members (pseudonym, index date, derived fields) for analysis, and with --evidence why they are in."""
+    from oncobank.cohort import run, saved
+    from oncobank.engine import connect
+
+    _check_out("--out", out)
+    if evidence is not None:
+        _check_out("--evidence", evidence)
+    _, members, _, _ = _result(name, version, analysis)
+    if evidence is not None:
+        definition = _guarded(lambda: saved.load(name, version))
+        with _guarded(lambda: connect(analysis)) as store:
+            found = _guarded(lambda: run(definition, store)).evidence
+        _write_table(found, evidence)
+    _write_table(members, out)
     if as_json:
         emit_json({"rows": members.num_rows, "path": str(out)})
         return
