@@ -223,11 +223,11 @@ def main() -> None:
         open_sink(spark_url).apply(delta)
         with connect(spark_url) as lake:
             for name, (definition, _) in CASES.items():
-                spark_times[name], _ = _best(lambda d=definition: run(d, lake, evidence=False), repeats=1)
+                spark_times[name], _ = _best(lambda d=definition: run(d, lake, evidence=False, people=False), repeats=1)
     with connect(url) as store:
         con = store.ibis.con
         for name, (definition, sql) in CASES.items():
-            ours, result = _best(lambda d=definition: run(d, store, evidence=False))
+            ours, result = _best(lambda d=definition: run(d, store, evidence=False, people=False))
             theirs, hand = _best(lambda s=sql: con.sql(s).to_arrow_table())
             assert _members(result.members) == _members(hand), name  # type: ignore[union-attr]
             ratios.append(ours / theirs)
@@ -236,7 +236,7 @@ def main() -> None:
             print(lines[-1])
         definition = CASES["attrition with 5 rules"][0]
         key = saved.cache_key(definition, store.target.describe(), store.snapshot)
-        result = run(definition, store, evidence=False)
+        result = run(definition, store, evidence=False, people=False)
         saved.remember(key, result.to_dict(), result.members)
         cached, _ = _best(lambda: saved.cached(saved.cache_key(definition, store.target.describe(), store.snapshot)))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

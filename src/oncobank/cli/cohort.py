@@ -178,7 +178,7 @@ def _result(name: str, version: int | None, analysis: str | None) -> tuple[dict[
         hit = saved.cached(key)
         if hit is not None:
             return hit[0], hit[1], True, time.perf_counter() - started
-        result = _guarded(lambda: run(definition, store, evidence=False))
+        result = _guarded(lambda: run(definition, store, evidence=False, people=False))
     summary = {"name": name, "count": result.count, "attrition": result.attrition.to_dict(),
                "snapshot": store.snapshot}
     saved.remember(key, summary, result.members)

@@ -25,6 +25,7 @@ class Compiled:
     """The expressions of one definition on one store."""
 
     people: ir.Table  # pseudonym, index_date, one boolean per rule (rule_1, ...), included, derived columns
+    members: ir.Table  # the included people only, with the attrition counts on every row (_initial, _after_1, ...)
     evidence: ir.Table  # pseudonym, rule, field, entry_key, date: the entries that made a criterion hold
     rules: list[str]
     derived: list[str] = field(default_factory=list)
@@ -196,8 +197,21 @@ def compile_cohort(definition: Cohort, store: AnalysisStore, catalogue: Catalogu
         evidence = _union([evidence, hits.select(pseudonym=hits.pseudonym, rule=rule, field=field,
                                                  entry_key=hits.entry_key, date=hits.date)])
     hidden = [c for c in people.columns if c.startswith(("_n", "_l"))]
-    return Compiled(people=people.drop(*hidden) if hidden else people, evidence=evidence,
+    people = people.drop(*hidden) if hidden else people
+    return Compiled(people=people, members=_members(people, rules), evidence=evidence,
                     rules=[r.name for r in definition.rules], derived=derived_names)
+
+
+def _members(people: ir.Table, rules: list[str]) -> ir.Table:
+    """The members with the attrition as whole-table window counts: one query gives both, members only sent."""
+    counts: dict[str, ir.Value] = {"_initial": people.count().over(ibis.window())}
+    so_far = ibis.literal(True)
+    for position, name in enumerate(rules, start=1):
+        so_far = so_far & people[name]
+        counts[f"_after_{position}"] = ibis.ifelse(so_far, 1, 0).sum().over(ibis.window())
+        counts[f"_alone_{position}"] = ibis.ifelse(people[name], 0, 1).sum().over(ibis.window())
+    counted = people.mutate(**counts)
+    return counted.filter(counted.included).drop("included", *rules)
 
 
 def _union(parts: list[ir.Table]) -> ir.Table:
@@ -205,6 +219,18 @@ def _union(parts: list[ir.Table]) -> ir.Table:
     for part in parts[1:]:
         result = result.union(part, distinct=False)
     return result
+
+
+def _members(people: ir.Table, rules: list[str]) -> ir.Table:
+    """The members with the attrition as whole-table window counts: one query gives both, members only sent."""
+    counts: dict[str, ir.Value] = {"_initial": people.count().over(ibis.window())}
+    so_far = ibis.literal(True)
+    for position, name in enumerate(rules, start=1):
+        so_far = so_far & people[name]
+        counts[f"_after_{position}"] = ibis.ifelse(so_far, 1, 0).sum().over(ibis.window())
+        counts[f"_alone_{position}"] = ibis.ifelse(people[name], 0, 1).sum().over(ibis.window())
+    counted = people.mutate(**counts)
+    return counted.filter(counted.included).drop("included", *rules)
 
 
 def _union(parts: list[ir.Table]) -> ir.Table:

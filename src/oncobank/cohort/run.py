@@ -34,7 +34,7 @@ class CohortResult:
     count: int
     attrition: Attrition
     members: pa.Table  # pseudonym, index_date, derived fields, sorted by pseudonym
-    people: pa.Table  # every person with an index event: rule_1.. booleans, included
+    people: pa.Table | None  # every person with an index event: rule_1.. booleans, included (when asked)
     evidence: pa.Table | None  # pseudonym, rule, field, entry_key, date (None when not asked for)
 
     def to_dict(self) -> dict[str, Any]:
@@ -77,14 +77,31 @@ def attrition_of(people: pa.Table, rules: list[str]) -> Attrition:
 
 
 def run(definition: Cohort, store: AnalysisStore, dictionary: Dictionary | None = None, *,
-        evidence: bool = True) -> CohortResult:
-    """Compile `definition` once and run it on `store`: one query for the people, one for the evidence."""
+        evidence: bool = True, people: bool = True) -> CohortResult:
+    """Compile `definition` once and run it on `store`.
+
+    With `people` every person with an index event comes back with their rules (and the attrition is counted from
+    them); without, only the members travel, the attrition counted in the same query. `evidence` adds its query.
+    """
     compiled = compile_cohort(definition, store, catalogue_of(store, dictionary))
-    people = store.to_arrow(compiled.people)
-    people = people.sort_by("pseudonym") if people.num_rows else people
-    included = people.filter(people.column("included"))
-    members = included.select(["pseudonym", "index_date", *compiled.derived])
+    everyone = None
+    if people:
+        everyone = store.to_arrow(compiled.people)
+        everyone = everyone.sort_by("pseudonym") if everyone.num_rows else everyone
+        members = everyone.filter(everyone.column("included")).select(["pseudonym", "index_date", *compiled.derived])
+        attrition = attrition_of(everyone, compiled.rules)
+    else:
+        fetched = store.to_arrow(compiled.members)
+        if fetched.num_rows:
+            first = fetched.slice(0, 1).to_pylist()[0]
+            attrition = Attrition(initial=int(first["_initial"]), rules=[
+                (name, int(first[f"_after_{i}"]), int(first[f"_alone_{i}"]))
+                for i, name in enumerate(compiled.rules, start=1)])
+        else:  # no member: the counts come from everyone
+            attrition = attrition_of(store.to_arrow(compiled.people), compiled.rules)
+        members = fetched.select(["pseudonym", "index_date", *compiled.derived])
+        members = members.sort_by("pseudonym") if members.num_rows else members
     found = (store.to_arrow(compiled.evidence.order_by(["pseudonym", "rule", "field", "date", "entry_key"]))
              if evidence else None)
-    return CohortResult(count=included.num_rows, attrition=attrition_of(people, compiled.rules), members=members,
-                        people=people, evidence=found)
+    return CohortResult(count=members.num_rows, attrition=attrition, members=members, people=everyone,
+                        evidence=found)
