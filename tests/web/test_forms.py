@@ -175,3 +175,25 @@ def test_pdf_upload_and_download(clinician: Client, make_pdf: Callable[[str], by
 def test_other_centre_and_roles(web_client: Callable[[str], Client], patient: str) -> None:
     assert web_client("dr_sidorov").get(RAI).status_code == 404  # another centre's patient: not found
     assert web_client("researcher").get(RAI).status_code == 403
+
+
+def test_missing_data_codes_are_kept_apart_from_an_empty_field(clinician: Client, web_store: ClinicalStore) -> None:
+    page = clinician.get(RAI + "?lang=en").text
+    assert 'name="f.activity.missing"' in page and 'name="f.procedure.missing"' not in page  # optional fields only
+    sent = clinician.post(RAI, data=rai_form(clinician, **{"f.activity.missing": "not_done"}),
+                          follow_redirects=False)
+    assert sent.status_code == 303
+    entry = int(re.search(r"saved=(\d+)", sent.headers["location"]).group(1))
+    with web_store.session() as s:
+        from sqlalchemy import select
+
+        from oncobank.store.models import EntryVersion
+        stored = s.execute(select(EntryVersion.values, EntryVersion.entered)
+                           .where(EntryVersion.entry_id == entry)).one()
+    assert "activity" not in stored.values and stored.entered["activity"] == {"missing": "not_done"}
+    assert "uptake" not in stored.values and "uptake" not in stored.entered  # an untouched field stays plain empty
+    view = clinician.get("/patients/TH-000001?lang=ru").text
+    assert "<td>Введённая активность</td><td>[не выполнялось]</td>" in view
+    assert 'value="not_done" selected' in clinician.get(f"/entries/{entry}/edit").text
+    refused = clinician.post(RAI + "?lang=en", data=rai_form(clinician, **{"f.activity.missing": "lost"}))
+    assert refused.status_code == 422 and "not a missing-data code of this registry" in refused.text

@@ -8,7 +8,7 @@ turned into the values the store's validator takes. Messages are the validator's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -40,11 +40,20 @@ class Widget:
     reference_range: bool = False
     help: str | None = None
     max_length: int | None = None
+    missing: list[tuple[str, str]] = field(default_factory=list)  # missing-data codes an optional field may take
+
+
+def missing_codes(dictionary: Dictionary, lang: str) -> list[tuple[str, str]]:
+    """The dictionary's missing-data codes with their labels, in declaration order."""
+    return [(code, label.get(lang)) for m in dictionary.modules for code, label in m.missing_codes.items()]
 
 
 def widgets(dictionary: Dictionary, section: Section, lang: str) -> list[Widget]:
-    """The form of `section`: one widget per field, in the dictionary's order."""
-    return [_widget(dictionary, f, lang) for f in section.fields]
+    """The form of `section`: one widget per field, in the dictionary's order (optional ones with the missing-data
+    codes)."""
+    codes = missing_codes(dictionary, lang)
+    return [w if w.required else replace(w, missing=codes) for w in (_widget(dictionary, f, lang)
+                                                                      for f in section.fields)]
 
 
 def _widget(dictionary: Dictionary, f: FieldDef, lang: str) -> Widget:
@@ -101,11 +110,15 @@ def read_form(section: Section, form: Any) -> Posted:
         key = PREFIX + f.name
         if f.multiple:
             chosen = [v for v in _all(form, key) if v.strip()]
-            if chosen:
-                values[f.name] = chosen
+            code = _one(form, key + ".missing").strip()
+            if chosen or code:
+                values[f.name] = chosen or {"missing": code}
             continue
         raw = _one(form, key)
         if not raw.strip():
+            code = _one(form, key + ".missing").strip()
+            if code:
+                values[f.name] = {"missing": code}
             continue
         if f.type == FieldType.DATE:
             values[f.name] = typed_date(raw)
@@ -147,6 +160,9 @@ def prefill(section: Section, values: Mapping[str, Any], entered: Mapping[str, A
     """A stored version as form values: numbers in the unit they were entered in, dates as stored."""
     shown: dict[str, Any] = {}
     for f in section.fields:
+        given = entered.get(f.name)
+        if isinstance(given, Mapping) and "missing" in given:
+            shown[f.name + ".missing"] = given["missing"]
         if f.name not in values:
             continue
         value = values[f.name]
@@ -188,6 +204,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "max_length": ("the text is too long (at most {max_length} characters)",
                    "текст слишком длинный (не более {max_length} символов)"),
     "characters": ("holds a character that is not allowed here", "содержит недопустимый символ"),
+    "missing_code": ("not a missing-data code of this registry", "нет такого кода пропуска данных"),
 }
 
 

@@ -112,6 +112,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "patient_status": ("Patient record", "Карта пациента"),
     "open": ("Open", "Открыть"),
     "entry_status": ("Entry status", "Статус записи"),
+    "missing_data": ("if no value", "если значения нет"),
     "active": ("active", "действует"),
 }
 

@@ -41,6 +41,11 @@ class PatientView:
 def shown(dictionary: Dictionary, section: Section, name: str, value: Any, entered: dict[str, Any],
           lang: str) -> str:
     """A stored value as a person reads it: code labels, numbers with their unit (and as entered, when converted)."""
+    given = entered.get(name)
+    if isinstance(given, dict) and "missing" in given:  # a missing-data code: said, not left empty
+        found = next((label for m in dictionary.modules for code, label in m.missing_codes.items()
+                      if code == given["missing"]), None)
+        return f"[{found.get(lang) if found else given['missing']}]"
     if value is None or value == [] or value == "":
         return "—"
     try:
