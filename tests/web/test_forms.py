@@ -89,7 +89,12 @@ def test_check_endpoint_gives_the_validators_errors_and_warnings(clinician: Clie
 
 def test_soft_range_warning_is_saved_and_shown(clinician: Client) -> None:
     sent = clinician.post(RAI, data=rai_form(clinician, **{"f.activity": "12000"}))
-    assert sent.status_code == 200 and "outside the expected range" in sent.text
+    assert sent.status_code == 200  # saved: the patient page
+    en = clinician.get("/patients/TH-000001?lang=en").text
+    assert "Administered activity: outside the expected range [10, 11100] MBq: check it" in en
+    ru = clinician.get("/patients/TH-000001?lang=ru").text
+    assert ('<li class="warning">Введённая активность: вне ожидаемого диапазона [10, 11100] MBq: проверьте '
+            "(сохраняется с предупреждением)</li>") in ru
 
 
 def _add_rai(clinician: Client) -> int:

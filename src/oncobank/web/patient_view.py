@@ -12,9 +12,10 @@ from markupsafe import Markup
 from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldType, Section
 from oncobank.dictionary.units import display_unit
+from oncobank.dictionary.validate import Issue
 from oncobank.store.card import EntryView, PatientCard
 from oncobank.web import timeline
-from oncobank.web.forms import Completeness, patient_status, section_status
+from oncobank.web.forms import Completeness, message, patient_status, section_status
 from oncobank.web.labels import text
 
 FOLLOW_UP = "follow_up"  # the core module's outcome section: its death date bounds every other entry
@@ -64,6 +65,15 @@ def shown(dictionary: Dictionary, section: Section, name: str, value: Any, enter
     if f.type == FieldType.BOOLEAN:
         return text("yes" if value else "no", lang)
     return str(value)
+
+
+def warning_text(dictionary: Dictionary, warning: dict[str, Any], lang: str) -> str:
+    """A stored soft-range warning in `lang`: the field's label and the validator's rule worded for a page."""
+    issue = Issue(warning.get("section") or "", warning.get("field"), warning.get("value"), warning.get("rule", ""),
+                  warning.get("message", ""), warning.get("severity", "warning"))
+    sec = dictionary.sections.get(issue.section)
+    label = next((f.label.get(lang) for f in sec.fields if f.name == issue.field), issue.field) if sec else issue.field
+    return f"{label}: {message(dictionary, issue, lang)}"
 
 
 def flags(dictionary: Dictionary, card: PatientCard, statuses: list[Completeness], lang: str) -> list[str]:

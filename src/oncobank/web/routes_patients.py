@@ -24,7 +24,7 @@ from oncobank.web.deps import requires, web_of
 from oncobank.web.forms import ORDER, typed_date
 from oncobank.web.labels import text
 from oncobank.web.pages import NAV, NavItem, lang_of, redirect, render
-from oncobank.web.patient_view import build, shown
+from oncobank.web.patient_view import build, shown, warning_text
 from oncobank.web.patients import PAGE, ListQuery, disease_hook, find
 
 router = APIRouter()
@@ -96,6 +96,7 @@ def patient_page(request: Request, registry_id: str, actor: Reader, saved: int |
     if saved is not None:
         notes.append(text("saved", lang, entry=str(saved), version=str(v or 1)))
     return render(request, "patient/view.html", view=view, dictionary=store.dictionary, notes=notes, shown=shown,
+                  warning_text=warning_text,
                   may_write=actor.can(Permission.WRITE_PATIENTS), may_review=actor.can(Permission.REVIEW),
                   document_types=[(c.code, c.label.get(lang)) for c in store.dictionary.domains["document_type"].codes])
 
