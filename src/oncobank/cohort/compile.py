@@ -219,32 +219,3 @@ def _union(parts: list[ir.Table]) -> ir.Table:
     for part in parts[1:]:
         result = result.union(part, distinct=False)
     return result
-
-
-def _members(people: ir.Table, rules: list[str]) -> ir.Table:
-    """The members with the attrition as whole-table window counts: one query gives both, members only sent."""
-    counts: dict[str, ir.Value] = {"_initial": people.count().over(ibis.window())}
-    so_far = ibis.literal(True)
-    for position, name in enumerate(rules, start=1):
-        so_far = so_far & people[name]
-        counts[f"_after_{position}"] = ibis.ifelse(so_far, 1, 0).sum().over(ibis.window())
-        counts[f"_alone_{position}"] = ibis.ifelse(people[name], 0, 1).sum().over(ibis.window())
-    counted = people.mutate(**counts)
-    return counted.filter(counted.included).drop("included", *rules)
-
-
-def _union(parts: list[ir.Table]) -> ir.Table:
-    result = parts[0]
-    for part in parts[1:]:
-        result = result.union(part, distinct=False)
-    return result
-
-
-def _attrition(people: ir.Table, rules: list[str]) -> ir.Table:
-    metrics = {"initial": people.count()}
-    so_far = ibis.literal(True)
-    for position, name in enumerate(rules, start=1):
-        so_far = so_far & people[name]
-        metrics[f"after_{position}"] = so_far.cast("int64").sum().fill_null(0)
-        metrics[f"alone_{position}"] = (~people[name]).cast("int64").sum().fill_null(0)
-    return people.aggregate(**metrics)
