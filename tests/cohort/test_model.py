@@ -13,6 +13,7 @@ INDEX = {"field": "diagnosis.icd10", "op": "present"}
 @pytest.mark.parametrize(("definition", "message"), [
     ({"schema_version": 2, "index": INDEX}, "schema_version"),
     ({"index": {**INDEX, "window": {"start": 0}}}, "window relative to itself"),
+    ({"index": {**INDEX, "age_min": 18}}, "index event takes no age"),
     ({"index": INDEX, "rules": [{"name": "a", "criteria": {"kind": "not", "items": [
         {"kind": "leaf", **INDEX}, {"kind": "leaf", **INDEX}]}}]}, "not takes exactly one item"),
     ({"index": INDEX, "rules": [{"name": "a", "criteria": {"kind": "at_least", "items": [

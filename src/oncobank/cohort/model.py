@@ -161,6 +161,8 @@ class Cohort(Strict):
     def _index_has_dates(self) -> Cohort:
         if self.index.window is not None:
             raise ValueError("the index event cannot have a window relative to itself")
+        if self.index.age_min is not None or self.index.age_max is not None or self.index.occurrence != Occurrence():
+            raise ValueError("the index event takes no age or occurrence: put them in an inclusion rule")
         names = [r.name for r in self.rules]
         if len(set(names)) != len(names):
             raise ValueError("rule names must be unique")
