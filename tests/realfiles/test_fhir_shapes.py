@@ -89,3 +89,32 @@ def test_a_transaction_refers_to_its_patients_by_urn_uuid(tmp_path: Path) -> Non
     # the request-only entry is one row, with its problem: nothing goes unsaid, nothing is counted twice
     assert len(rows) == 5
     assert rows[4].problem == "entry holds only a request (DELETE Observation/o0), no resource to load"
+
+
+def test_snomed_coded_conditions_map_through_a_value_map(tmp_path: Path) -> None:
+    from oncobank.dictionary import load_module
+    from oncobank.ingest.mapping import Mapping
+    from oncobank.ingest.records import RowMapper
+
+    def condition(cid: str, code: str, display: str) -> dict:
+        return {"resource": {"resourceType": "Condition", "id": cid, "subject": {"reference": "Patient/P1"},
+                             "code": {"coding": [{"system": "http://snomed.info/sct", "code": code,
+                                                  "display": display}]},
+                             "onsetDateTime": "2020-05-01"}}
+
+    source = Source(name="conditions", system="FHIR", format="fhir", files=["x.json"], patient_id="patient",
+                    resources=["Condition"], section="diagnosis", record=["id"], date="onsetDateTime",
+                    date_formats=["iso"], fields={"code.coding.0.code": "icd10"},
+                    values={"icd10": {"363478007": "C73", "94222008": "C77.0"}})
+    doc = {"resourceType": "Bundle", "type": "collection", "entry": [
+        condition("c1", "363478007", "Malignant tumor of thyroid gland"),
+        condition("c2", "94222008", "Secondary malignant neoplasm of lymph node"),
+        condition("c3", "38341003", "Hypertensive disorder")]}
+    checked = json.loads(Bundle.model_validate(doc).model_dump_json())
+    (tmp_path / "x.json").write_text(json.dumps(checked), encoding="utf-8")
+    mapper = RowMapper(Mapping(module="thyroid", centre="C01", master="FHIR", sources=[source]), source,
+                       load_module("thyroid"))
+    mapped = [mapper.map(r) for r in read_rows(source, tmp_path / "x.json", tmp_path)]
+    assert [m.values["icd10"] for m in mapped] == ["C73", "C77.0", "38341003"]
+    assert all(not m.issues for m in mapped)  # the validator quarantines the third as outside the ICD-10 codes
+    assert mapper.unmapped["icd10=38341003"] == 1  # and the run's report lists the code once, with its count

@@ -62,6 +62,9 @@ LABELS = {
     "candidates": ("candidates", "кандидаты"),
     "location": ("place in the file", "место в файле"),
     "rules": ("rules broken", "нарушенные правила"),
+    "unmapped_line": ("{source}: not mapped ({n} rows): {what}", "{source}: не сопоставлено (строк: {n}): {what}"),
+    "warnings_line": ("{source}: reader's warning ({n} files): {what}",
+                      "{source}: предупреждение при чтении (файлов: {n}): {what}"),
     "no_quarantine": (
         "No quarantined rows: every row of every ingest was accepted.",
         "В карантине нет строк: все строки всех загрузок приняты.",
@@ -310,6 +313,11 @@ def _reconciliation(
             table.add_row(label(key, lang), str(getattr(report, key)))
         table.caption = f"{label('balanced', lang)}: {label('yes' if report.balanced else 'no', lang)}"
         console.print(table)
+        for kind in ("unmapped", "warnings"):  # grouped: one line per column, value or warning, with its count
+            for source, counts in (getattr(report, kind, None) or {}).items():
+                for what, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+                    console.print(label(f"{kind}_line", lang).format(source=source, n=n, what=what), highlight=False,
+                                  markup=False)
     if stopped is not None:
         raise fail(str(stopped))
     if not report.balanced:

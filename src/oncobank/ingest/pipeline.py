@@ -55,6 +55,7 @@ def run_ingest(
         for source in _by_missing_rate(mapping, mappers, root, survey.cells, report):
             write_chunks(store, writer, _mapped(mappers[source.name], root), chunk_size, on_rows)
         report.unmapped = {name: dict(m.unmapped) for name, m in mappers.items() if m.unmapped}
+        report.warnings = {name: dict(m.warnings) for name, m in mappers.items() if m.warnings}
     return report
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -12,6 +13,7 @@ from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldType
 from oncobank.dictionary.validate import Issue, clip
 from oncobank.ingest import limits
+from oncobank.ingest.dicom import WARNINGS_KEY
 from oncobank.ingest.mapping import Mapping, Source
 from oncobank.ingest.rows import SourceRow
 from oncobank.ingest.values import ValueProblem, parse_date, reference_range, result_value
@@ -53,6 +55,8 @@ class MappedRow:
     issues: list[Issue] = field(default_factory=list)
     qualifier: str | None = None
 
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
 
 class RowMapper:
     """Compiled mapping of one source: column → field lookups are resolved once, not per row."""
@@ -64,7 +68,8 @@ class RowMapper:
         self.section = dictionary.section(source.section) if source.section else None
         self.field_defs = {f.name: f for f in self.section.fields} if self.section else {}
         self.items = self._item_lookup()
-        self.unmapped: dict[str, int] = {}  # column or item -> rows, reported and never guessed
+        self.unmapped: dict[str, int] = {}  # column, item or field=value outside its domain -> rows, never guessed
+        self.warnings: dict[str, int] = {}  # what a reader warned about (pydicom) -> files, for the run's report
         self._columns: dict[str, str | None] = {}
         self._known = {
             source.patient_id, *source.identity.values(), *source.links.values(), *source.record, *source.ignore,
@@ -124,6 +129,9 @@ class RowMapper:
 
         if row.problem:
             problem(None, None, "malformed", row.problem)
+        for said in filter(None, row.fields.get(WARNINGS_KEY, "").split("; ")):
+            said = _QUOTED.sub("'…'", said)  # a warning may quote the value (a birth date): the report never does
+            self.warnings[said] = self.warnings.get(said, 0) + 1
         read = self._read_fields(row)
         self._check_characters(read, problem)
         source_id = row.fields.get(s.patient_id, "").strip()
@@ -244,6 +252,11 @@ class RowMapper:
         if text in mapped:
             return mapped[text]
         f = self.field_defs[name]
+        if f.domain is not None and not f.multiple and not f.identifying and text:
+            codes = self.dictionary.codes(f.domain)
+            if text not in codes and text.casefold() not in codes:  # quarantined by the validator; grouped here
+                key = f"{name}={clip(text)}"
+                self.unmapped[key] = self.unmapped.get(key, 0) + 1
         if f.type == FieldType.DATE and text:
             try:
                 return parse_date(text, self.source.date_formats).isoformat()

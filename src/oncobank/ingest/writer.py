@@ -50,6 +50,7 @@ class IngestReport:
     conflicts: int = 0
     rules: dict[str, int] = field(default_factory=dict)
     unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
+    warnings: dict[str, dict[str, int]] = field(default_factory=dict)  # per source: a reader's warning -> files
     linkage: dict[str, int] = field(default_factory=dict)
     missing_rates: dict[str, float] = field(default_factory=dict)  # per source: the base is the lowest
 
