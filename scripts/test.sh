@@ -11,4 +11,8 @@ python3 scripts/runtime_versions.py --save "$versions"
 "${pip[@]}" -e ".[dev]"
 python3 scripts/runtime_versions.py --compare "$versions"
 python3 -m ruff check .
-python3 -m pytest -q -n 2 -p no:cacheprovider "$@"
+# Tests marked slow (big data: 10,000-patient ground truth, 2,000-patient linkage, the Spark repeats of suites that
+# also run on DuckDB and PostgreSQL) run with ONCOBANK_SLOW=1; a smaller test of each always runs (the engine's own
+# Spark tests and publishing to Spark among them).
+if [ "${ONCOBANK_SLOW:-0}" = "1" ]; then marks=(); else marks=(-m "not slow"); fi
+python3 -m pytest -q -n 2 -p no:cacheprovider "${marks[@]}" "$@"

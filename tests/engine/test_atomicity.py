@@ -40,7 +40,6 @@ def _assert_next_run_completes(url: str) -> None:
         assert store.to_arrow(store.table("visits").count()) == 1000
 
 
-@pytest.mark.slow
 def test_duckdb_killed_mid_transaction_keeps_previous(duckdb_url: str) -> None:
     open_sink(duckdb_url).apply(data.first_publish())
     kill_mid_apply(duckdb_url, ROWS, _after(1.0))
@@ -48,7 +47,6 @@ def test_duckdb_killed_mid_transaction_keeps_previous(duckdb_url: str) -> None:
     _assert_next_run_completes(duckdb_url)
 
 
-@pytest.mark.slow
 @pytest.mark.postgres
 def test_postgres_killed_mid_copy_keeps_previous(pg_url: str) -> None:
     open_sink(pg_url).apply(data.first_publish())
@@ -79,7 +77,6 @@ def test_postgres_failure_mid_transaction_rolls_back(pg_url: str) -> None:
     _assert_first_publish(pg_url)
 
 
-@pytest.mark.slow
 def test_parquet_killed_mid_snapshot_keeps_pointer(parquet_url: str) -> None:
     root = Path(parquet_url.removeprefix("spark:"))
     sink = open_sink(parquet_url)
