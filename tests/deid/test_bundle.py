@@ -92,14 +92,15 @@ def run_import(path: Path, keys: Keys, url: str):  # type: ignore[no-untyped-def
 
 
 def test_round_trip(tmp_path: Path, keys: Keys):
-    tables = snapshot(["P1", "P2"], [1, 3])
+    tables = snapshot(["P1-7f3a9c", "P2-b81e04"], [1, 3])
     path = make(tmp_path, keys, tables)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     header, read = read_bundle(path, trusted=keys.trusted, recipient=keys.central)
     assert (header.centre, header.snapshot_id, header.created_at) == ("C01", "s1", T0)
     assert header.tables == {"patient": 2, "publish_meta": 1, "tumour": 1}
     assert set(read) == set(tables) and all(read[n].equals(tables[n]) for n in tables)
-    assert b"P1" not in path.read_bytes()  # the pseudonyms are inside the ciphertext only
+    # The pseudonyms are inside the ciphertext only (long enough not to turn up in random bytes by chance).
+    assert b"P1-7f3a9c" not in path.read_bytes() and b"PAR1" not in path.read_bytes()
 
 
 def test_a_bundle_is_never_written_over_a_file(tmp_path: Path, keys: Keys):

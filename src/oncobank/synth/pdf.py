@@ -108,9 +108,11 @@ class PdfPool:
         self.count = 0
         self._pending: deque[tuple[Future[str], dict[str, Any]]] = deque()
         self._local = PdfWriter(created) if workers <= 1 else None
-        # Fork where the platform has it: workers only render, so they never touch the parent's locks, and
-        # unlike spawn it does not re-import the calling script.
-        method = "fork" if "fork" in get_all_start_methods() else "spawn"
+        # A fork server where the platform has one: forking the caller itself crashed now and then (a child
+        # forked while another thread of the caller, a database driver's or Spark's, held a native lock); the
+        # server is a clean single-threaded process that forks the workers, and unlike spawn no worker re-imports
+        # the calling script.
+        method = "forkserver" if "forkserver" in get_all_start_methods() else "spawn"
         self._pool = None if workers <= 1 else ProcessPoolExecutor(
             workers, mp_context=get_context(method), initializer=_start_worker, initargs=(created,))
 
