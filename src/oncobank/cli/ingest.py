@@ -92,7 +92,8 @@ LABELS = {
 }
 
 linkage_app = typer.Typer(help="Patient linkage: review uncertain pairs and decide them.", no_args_is_help=True)
-quarantine_app = typer.Typer(help="Rows an ingest could not accept: list and retry them.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Records a load or an ingest could not accept: list and retry them.",
+                             no_args_is_help=True)
 
 
 def label(key: str, lang: str) -> str:
