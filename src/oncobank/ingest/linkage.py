@@ -8,12 +8,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import groupby
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from oncobank.ingest.records import Identity
 
-if TYPE_CHECKING:
-    from oncobank.ingest.survey import Survey
+
+class Tables(Protocol):
+    """What linkage reads the survey's working tables through (`ingest.survey.Survey`, which imports this module)."""
+
+    con: Any
+
+    def rows(self, sql: str, params: list[Any] | None = None, size: int = 5000) -> Iterator[list[tuple[Any, ...]]]: ...
+
+    def scalar(self, sql: str, params: list[Any] | None = None) -> Any: ...
+
 
 AUTO_LINK = 0.95  # at or above: linked without a person
 REVIEW = 0.30  # between REVIEW and AUTO_LINK, or two close candidates: the review list
@@ -138,7 +146,7 @@ def _settings(people: int):  # type: ignore[no-untyped-def]
     )
 
 
-def probabilistic(survey: Survey, system: str, master: str) -> Iterator[Proposal]:
+def probabilistic(survey: Tables, system: str, master: str) -> Iterator[Proposal]:
     """Splink (DuckDB) link of one system's open IDs (survey table `open_id`) to registry patients, in ID order.
 
     The registry side is the master system's identities of registered patients (table `registry`: source ID
