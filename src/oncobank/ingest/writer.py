@@ -136,12 +136,12 @@ class ChunkWriter:
         seen: dict[tuple[str, str], str] = {}  # record -> content of its first row in this chunk
         later: list[MappedRow] = []  # a record's next row with other content: its correction, written after it
         last = {(r.source, r.record_key): r.content_hash for r, _, _ in ready}  # what the run leaves each record as
+        # Records the store already holds as this run leaves them: their earlier rows are in their history too.
+        settled = {key for key, content in last.items() if stored.get(key) == content}
         for r, pid, registry_id in ready:
             key = (r.source, r.record_key)
             previous = seen.get(key, stored.get(key))
-            if stored.get(key) == last[key] and key not in seen:
-                previous = r.content_hash  # the store already ends where this run ends: its history is in there
-            if previous == r.content_hash:  # the same record again, word for word: a repeat, nothing to write
+            if key in settled or previous == r.content_hash:  # a repeat, word for word, or settled: nothing to write
                 report.unchanged += 1
                 continue
             if key in seen:

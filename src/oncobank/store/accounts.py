@@ -10,6 +10,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from oncobank.dictionary.validate import clip
 from oncobank.store import audit
 from oncobank.store.access import SYSTEM, AccessDenied, Actor, Role, check_account, role_of
 from oncobank.store.codes import code_issue
@@ -117,7 +118,7 @@ def acting(store: ClinicalStore, username: str) -> Actor:
         row = s.execute(select(User, Centre.code).join(Centre, Centre.id == User.centre_id, isouter=True)
                         .where(User.username == username)).one_or_none()
     if row is None:
-        raise AccessDenied(f"user {_shown(username)} is not registered in this store; an administrator adds it "
+        raise AccessDenied(f"user {clip(username, 64)} is not registered in this store; an administrator adds it "
                            f"with `oncobank user add NAME --role ROLE --centre CODE`")
     user, code = row
     if user.status != "active":
@@ -220,8 +221,3 @@ def _profile(profile: dict[str, str | None]) -> dict[str, str]:
         if issue is not None:
             raise RuleViolation(str(issue))
     return given
-
-
-def _shown(username: str) -> str:
-    """A name as it may be printed: a hostile, very long one is cut (printing escapes control characters)."""
-    return username if len(username) <= 64 else username[:61] + "…"
