@@ -261,22 +261,23 @@ def quarantine_list(
 
 
 def _write_csv(path: Path, rows: list[dict[str, Any]]) -> None:
-    """The listing as CSV (UTF-8 with BOM, so that spreadsheet programs read Cyrillic), owner-only."""
+    """The listing as CSV (UTF-8 with BOM, so that spreadsheet programs read Cyrillic), whole or not at all, 0600."""
     import csv
-    import os
+    import io
 
     from oncobank.reports.printable import printable
+    from oncobank.store.attachments import write_atomically
 
     keys = ("id", "job", "source", "location", "patient", "section", "field", "value", "rule", "message")
+    text = io.StringIO(newline="")
+    writer = csv.writer(text)
+    writer.writerow(keys)
+    for r in rows:
+        writer.writerow(["" if r.get(k) is None else printable(str(r[k])) for k in keys])
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        write_atomically(path, text.getvalue().encode("utf-8-sig"))
     except OSError as exc:
         raise fail(f"--csv {path}: {exc.strerror}") from None
-    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(keys)
-        for r in rows:
-            writer.writerow(["" if r.get(k) is None else printable(str(r[k])) for k in keys])
 
 
 @quarantine_app.command("retry")
