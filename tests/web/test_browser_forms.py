@@ -21,6 +21,12 @@ def _issue(page, name: str) -> str:  # type: ignore[no-untyped-def]
     return locator.first.inner_text()
 
 
+def _follow(page, selector: str) -> None:  # type: ignore[no-untyped-def]
+    """Click what leads to another page and wait until that page has loaded (reading it earlier sees a blank one)."""
+    with page.expect_navigation():
+        page.click(selector)
+
+
 def test_form_edit_opinion_document_and_timeline(server: str, make_pdf: Callable[[str], bytes],
                                                  tmp_path: Path) -> None:
     from playwright.sync_api import expect, sync_playwright
@@ -60,27 +66,27 @@ def test_form_edit_opinion_document_and_timeline(server: str, make_pdf: Callable
         page.locator("#f-activity").dispatch_event("change")
         expect(page.locator("[data-issues=activity] li")).to_have_count(0)
         shared._shot(page, "web-form")
-        page.click("form.entry-form button[type=submit]")
+        _follow(page, "form.entry-form button[type=submit]")
         assert "Saved: entry" in page.content()
 
-        page.click("#section-radioiodine a >> text=Edit")
+        _follow(page, "#section-radioiodine a >> text=Edit")
         page.fill("#f-activity", "150")
-        page.click("form.entry-form button[type=submit]")
+        _follow(page, "form.entry-form button[type=submit]")
         assert "Every change needs a reason." in page.inner_text("[data-issues=reason]")
         page.fill("#reason", "dose read from the order sheet")
-        page.click("form.entry-form button[type=submit]")
+        _follow(page, "form.entry-form button[type=submit]")
         assert "version 2" in page.inner_text("#section-radioiodine")
-        page.click("#section-radioiodine a >> text=History")
+        _follow(page, "#section-radioiodine a >> text=History")
         assert "dose read from the order sheet" in page.content() and "3700 MBq" in page.content()
 
         reviewer = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
         shared._sign_in(reviewer, server, "dr_petrov", PASSWORD)
         reviewer.goto(f"{server}/patients/TH-000777?lang=en")
-        reviewer.click("#section-radioiodine a >> text=Second opinion")
+        _follow(reviewer, "#section-radioiodine a >> text=Second opinion")
         reviewer.check("input[name=agreement][value=partial]")
         reviewer.fill("#comment", "the second scan shows no lung uptake")
         reviewer.select_option("#f-uptake", "absent")
-        reviewer.click("form.entry-form button[type=submit]")
+        _follow(reviewer, "form.entry-form button[type=submit]")
         assert "Second opinion: dr_petrov" in reviewer.content()
 
         page.goto(f"{server}/patients/TH-000777?lang=en")
