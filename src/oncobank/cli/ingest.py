@@ -65,6 +65,8 @@ LABELS = {
     "unmapped_line": ("{source}: not mapped ({n} rows): {what}", "{source}: не сопоставлено (строк: {n}): {what}"),
     "warnings_line": ("{source}: reader's warning ({n} files): {what}",
                       "{source}: предупреждение при чтении (файлов: {n}): {what}"),
+    "others_line": ("{source}: kept as \"other\" with its text ({n} rows): {what}",
+                    "{source}: сохранено как «другое» с исходным текстом (строк: {n}): {what}"),
     "no_quarantine": (
         "No quarantined rows: every row of every ingest was accepted.",
         "В карантине нет строк: все строки всех загрузок приняты.",
@@ -315,7 +317,7 @@ def _reconciliation(
             table.add_row(label(key, lang), str(getattr(report, key)))
         table.caption = f"{label('balanced', lang)}: {label('yes' if report.balanced else 'no', lang)}"
         console.print(table)
-        for kind in ("unmapped", "warnings"):  # grouped: one line per column, value or warning, with its count
+        for kind in ("unmapped", "others", "warnings"):  # grouped: one line per column, value or warning, with count
             for source, counts in (getattr(report, kind, None) or {}).items():
                 for what, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
                     console.print(label(f"{kind}_line", lang).format(source=source, n=n, what=what), highlight=False,

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
-from oncobank.dictionary.schema import Domain, FieldType, Module, Section
+from oncobank.dictionary.schema import OTHER, Domain, FieldType, Module, Section
 from oncobank.dictionary.units import UnitError, UnitSystem, build_unit_system
 
 
@@ -118,6 +118,8 @@ def _check(dictionary: Dictionary) -> None:
             where = f"module {dictionary.name}, section {section.name}, field {f.name}"
             if f.domain is not None and f.domain not in dictionary.domains:
                 raise DictionaryError(f"{where}: unknown domain {f.domain!r}")
+            if f.other is not None and OTHER not in {c.code for c in dictionary.domains[f.domain].codes}:
+                raise DictionaryError(f"{where}: keeps other values, but domain {f.domain!r} has no code {OTHER!r}")
             for unit in f.accepted_units:
                 try:
                     units.factor(unit, f.unit or unit, f.molar_mass)

@@ -26,6 +26,9 @@ class Label(Strict):
         return self.ru if lang == "ru" else self.en
 
 
+OTHER = "other"  # the code a field declaring `other:` stores for a source value outside its domain
+
+
 class FieldType(StrEnum):
     NUMBER = "number"
     INTEGER = "integer"
@@ -107,6 +110,9 @@ class FieldDef(Strict):
     future_allowed: bool = False
     required: bool = False
     identifying: bool = False  # direct identifier: never leaves the clinical store
+    # A source value outside the domain is kept, not refused: stored as the domain's `other` code with the text as
+    # the source wrote it in this text field of the section (REDCap's "other, specify").
+    other: str | None = None
     aliases: list[str] = []
     # Data entry, as REDCap's data dictionary holds it (in REDCap's logic syntax, kept as written): show the
     # field only when `show_if` holds; compute its value with `calculation`.
@@ -129,6 +135,8 @@ class FieldDef(Strict):
             raise ValueError(f"field {self.name}: a {self.type} field needs a domain")
         if self.domain is not None and self.type not in (FieldType.CODE, FieldType.ENUM):
             raise ValueError(f"field {self.name}: only code and enum fields take a domain")
+        if self.other is not None and (self.domain is None or self.multiple):
+            raise ValueError(f"field {self.name}: only a single-valued coded field keeps other values")
         if self.multiple and self.type not in (FieldType.CODE, FieldType.ENUM):
             raise ValueError(f"field {self.name}: only code and enum fields can hold several values")
         if (self.hard_range or self.soft_range) and not quantity:
@@ -162,6 +170,10 @@ class Section(Strict):
         dupes = {n for n in names if names.count(n) > 1}
         if dupes:
             raise ValueError(f"fields listed twice: {sorted(dupes)}")
+        texts = {f.name for f in fields if f.type == FieldType.TEXT}
+        for f in fields:
+            if f.other is not None and f.other not in texts:
+                raise ValueError(f"field {f.name}: `other: {f.other}` names no text field of the section")
         return fields
 
     def field(self, name: str) -> FieldDef:

@@ -56,6 +56,7 @@ def run_ingest(
             write_chunks(store, writer, _mapped(mappers[source.name], root), chunk_size, on_rows)
         report.unmapped = {name: dict(m.unmapped) for name, m in mappers.items() if m.unmapped}
         report.warnings = {name: dict(m.warnings) for name, m in mappers.items() if m.warnings}
+        report.others = {name: dict(m.others) for name, m in mappers.items() if m.others}
     return report
 
 

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from oncobank.dictionary.loader import Dictionary
-from oncobank.dictionary.schema import FieldType
+from oncobank.dictionary.schema import OTHER, FieldType
 from oncobank.dictionary.validate import Issue, clip
 from oncobank.ingest import limits
 from oncobank.ingest.dicom import WARNINGS_KEY
@@ -70,6 +70,7 @@ class RowMapper:
         self.items = self._item_lookup()
         self.unmapped: dict[str, int] = {}  # column, item or field=value outside its domain -> rows, never guessed
         self.warnings: dict[str, int] = {}  # what a reader warned about (pydicom) -> files, for the run's report
+        self.others: dict[str, int] = {}  # field=value outside its domain kept as "other" -> rows
         self._columns: dict[str, str | None] = {}
         self._known = {
             source.patient_id, *source.identity.values(), *source.links.values(), *source.record, *source.ignore,
@@ -164,7 +165,7 @@ class RowMapper:
                     self.unmapped[clip(column)] = self.unmapped.get(clip(column), 0) + 1
                     continue
                 if text.strip():  # an empty cell is a gap for another source to fill, not a value
-                    values[name] = self._wide_value(name, text, problem)
+                    self._wide_value(name, text, problem, values)
         record = "|".join(record_values) if s.record else source_id
         key_part = "|".join(record_values[: len(s.record)]) if s.record else "{patient}"
         repeating = self.section is not None and self.section.repeating
@@ -246,23 +247,30 @@ class RowMapper:
                 value["ref_text"] = ref
         return value, qualifier
 
-    def _wide_value(self, name: str, text: str, problem: Any) -> Any:
+    def _wide_value(self, name: str, text: str, problem: Any, values: dict[str, Any]) -> None:
+        """Put the value of cell `text` for field `name` into `values` (with its "other" text, if it is one)."""
         text = text.strip()
         mapped = self.source.values.get(name, {})
         if text in mapped:
-            return mapped[text]
+            values[name] = mapped[text]
+            return
         f = self.field_defs[name]
         if f.domain is not None and not f.multiple and not f.identifying and text:
             codes = self.dictionary.codes(f.domain)
-            if text not in codes and text.casefold() not in codes:  # quarantined by the validator; grouped here
+            if text not in codes and text.casefold() not in codes:
                 key = f"{name}={clip(text)}"
-                self.unmapped[key] = self.unmapped.get(key, 0) + 1
+                if f.other is not None:  # kept under the domain's "other" code, the source's text beside it
+                    self.others[key] = self.others.get(key, 0) + 1
+                    values[name], values[f.other] = OTHER, text
+                    return
+                self.unmapped[key] = self.unmapped.get(key, 0) + 1  # quarantined by the validator; grouped here
         if f.type == FieldType.DATE and text:
             try:
-                return parse_date(text, self.source.date_formats).isoformat()
+                values[name] = parse_date(text, self.source.date_formats).isoformat()
+                return
             except ValueProblem as exc:
                 problem(name, text, exc.rule, str(exc))
-        return text
+        values[name] = text
 
 
 def content_hash(fields: dict[str, str]) -> str:

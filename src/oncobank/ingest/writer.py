@@ -51,6 +51,7 @@ class IngestReport:
     rules: dict[str, int] = field(default_factory=dict)
     unmapped: dict[str, dict[str, int]] = field(default_factory=dict)
     warnings: dict[str, dict[str, int]] = field(default_factory=dict)  # per source: a reader's warning -> files
+    others: dict[str, dict[str, int]] = field(default_factory=dict)  # per source: field=value kept as "other"
     linkage: dict[str, int] = field(default_factory=dict)
     missing_rates: dict[str, float] = field(default_factory=dict)  # per source: the base is the lowest
 
