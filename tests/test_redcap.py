@@ -357,17 +357,18 @@ def test_plain_redcap_file_imports():
 def test_plain_redcap_file_reports_what_it_loses():
     result = read_redcap(PLAIN, "pilot")
     losses = {str(loss): loss.kept for loss in result.losses}
-    assert len(losses) == 6
+    assert len(losses) == 5
     assert [text for text in losses if "one language" in text or "repeating" in text] == [
         "labels: REDCap has one language; each label was copied to Russian and English",
         "sections: repeating instruments are a project setting, not in the data dictionary; all sections were "
         "imported as not repeating"]
     # kept in the module (so they are written back) but not applied by OncoBank: listed as such
     assert losses["row 5, Field Annotation: action tag(s) @HIDDEN-SURVEY kept; not applied"] is True
-    assert losses["row 9, Branching Logic (Show field only if...): branching logic \"[smoker] = '1'\" kept; "
-                  "forms do not apply it yet"] is True
-    assert losses["row 12, Choices, Calculations, OR Slider Labels: calculation '[weight]/([height]/100)^2' kept; "
-                  "the value is entered, not computed"] is True
+    # branching logic over the fields of its own form is applied (forms, required-ness): not a loss; a calculation
+    # over another form's weight and a height the file does not have cannot be, and says so
+    assert not [text for text in losses if "[smoker]" in text]
+    assert losses["row 12, Choices, Calculations, OR Slider Labels: calculation '[weight]/([height]/100)^2' reads "
+                  "fields outside its form: height, weight; kept, not applied"] is True
     # a descriptive field holds no value: dropped
     assert losses["row 10, Field Type: descriptive field 'history_note' dropped (display text, holds no data)"] \
         is False

@@ -12,8 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from oncobank.cli import app
+from oncobank.dictionary.loader import resolve_module
+from oncobank.dictionary.logic import section_logic
 from oncobank.dictionary.redcap import REDCAP_COLUMNS, RedcapError, export_redcap, import_redcap, read_redcap
 from oncobank.dictionary.schema import FieldType
+from oncobank.dictionary.validate import Validator
 
 from .redcap_files import API_HEADER, DROPPED, TUMOUR_BANK, as_csv
 
@@ -56,11 +59,10 @@ def test_what_the_loss_list_says(bank) -> None:
     assert found == [
         (None, "language", False), (None, "repeating", False),
         (4, "validation", True),
-        (10, "calculation", True), (10, "action_tag", True),
+        (10, "action_tag", True),  # bmi's calculation reads its own form's fields: applied, not a loss
         (11, "validation", True), (12, "validation", True), (13, "validation", True), (13, "action_tag", True),
         (14, "no_value", False),
-        (15, "ontology", True),
-        (18, "branching", True),
+        (15, "ontology", True),  # pack_years' branching logic (row 18) reads its own form's smoker: applied
         (22, "no_value", False), (23, "no_value", False),
         (24, "validation", True),
     ]
@@ -69,6 +71,22 @@ def test_what_the_loss_list_says(bank) -> None:
                        "its section header 'Tumour' moved to 'diagnosis'"
     assert text[23].startswith("row 23, Field Type: signature field 'signature' dropped")
     assert bank.warnings == []
+
+
+def test_branching_and_calculations_are_applied(bank) -> None:
+    validator = Validator(resolve_module(bank.module))
+    # BMI = 70 / 1.75² = 22.857…, rounded by REDCap's round(…, 1) to 22.9, whatever was typed
+    consent = {"consent_date": "2020-01-01"}
+    enrolment = validator.validate("enrolment", {**consent, "height": "175", "weight": "70", "bmi": "99"},
+                                   entry_date="2020-01-01")
+    assert enrolment.values["bmi"] == 22.9
+    blank = validator.validate("enrolment", {**consent, "height": "175"}, entry_date="2020-01-01")
+    assert "bmi" not in blank.values  # a blank input leaves it blank
+    # pack_years is shown only to smokers: asked (and kept) for them, hidden for the others
+    smoker = validator.validate("tumour", {"smoker": "yes", "pack_years": "20"}, entry_date="2020-01-01")
+    assert smoker.values["pack_years"] == 20
+    logic = section_logic(bank.module.sections[2])
+    assert logic.hidden("pack_years", {"smoker": False}) and not logic.hidden("pack_years", {"smoker": True})
 
 
 def test_written_back_as_it_came(bank) -> None:
@@ -151,17 +169,18 @@ def test_cli_prints_the_loss_list_and_exports_the_imported_file(tmp_path: Path) 
     assert done.exit_code == 0, done.output
     shown = " ".join(done.stderr.replace("│", " ").replace("┃", " ").split())
     assert "What the module does not keep or does not apply" in shown
-    assert "14 tumour_info field without a dropped" in shown and "18 pack_years branching logic kept, not" in shown
-    assert "5 dropped, 10 kept but not applied" in shown
+    assert "14 tumour_info field without a dropped" in shown and "15 diagnosis ontology look-up" in shown
+    assert "pack_years" not in shown  # its branching logic is applied
+    assert "5 dropped, 8 kept but not applied" in shown
     assert "Wrote" in shown and "(4 sections, 21 fields)" in shown
     russian = runner.invoke(app, ["dictionary", "import", str(source), "--out", str(yaml_out), "--lang", "ru"])
-    assert "5 не загружено, 10 сохранено, но не применяется" in " ".join(russian.stderr.split())
+    assert "5 не загружено, 8 сохранено, но не применяется" in " ".join(russian.stderr.split())
     as_json = runner.invoke(app, ["dictionary", "import", str(source), "--json"])
     assert as_json.exit_code == 0
     report = json.loads(as_json.stdout)
-    assert (report["sections"], report["fields"], len(report["losses"])) == (4, 21, 15)
-    assert report["losses"][9] == {"kind": "no_value", "kept": False, "row": 14, "column": "Field Type",
-                                   "variable": "tumour_info", "text": report["losses"][9]["text"]}
+    assert (report["sections"], report["fields"], len(report["losses"])) == (4, 21, 13)
+    assert report["losses"][8] == {"kind": "no_value", "kept": False, "row": 14, "column": "Field Type",
+                                   "variable": "tumour_info", "text": report["losses"][8]["text"]}
     assert report["yaml"] == yaml_out.read_text(encoding="utf-8")
     # a module file written by import exports straight from the CLI
     back = tmp_path / "back.csv"

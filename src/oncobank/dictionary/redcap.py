@@ -23,6 +23,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from oncobank.dictionary.loader import load_module
+from oncobank.dictionary.logic import rename, section_logic
 from oncobank.dictionary.module_yaml import module_to_yaml
 from oncobank.dictionary.redcap_format import (
     ALIGN,
@@ -165,7 +166,7 @@ class _Export:
         row = dict.fromkeys(REDCAP_COLUMNS, "")
         row.update({VAR: self.names[section.name, f.name], FORM: section.name, LABEL: f.label.get(lang),
                     IDENTIFIER: "y" if f.identifying else "", REQUIRED: "y" if f.required else "",
-                    BRANCHING: f.show_if or "", NOTE: " — ".join(p for p in (f.description, f.unit) if p)})
+                    NOTE: " — ".join(p for p in (f.description, f.unit) if p)})
         row.update({column: f.entry[key] for key, column in SHOWN_COLUMNS.items() if key in f.entry})
         above = self._record_header(section, index)
         if index == 0:
@@ -176,6 +177,12 @@ class _Export:
             if domain is None:
                 raise RedcapError(f"section {section.name}, field {f.name}: unknown domain {f.domain!r}")
         row.update(_type_columns(f, domain, lang))
+        # REDCap's logic names variables, which carry a section prefix where field names clash
+        variables = {g.name: self.names[section.name, g.name] for g in section.fields}
+        if f.show_if:
+            row[BRANCHING] = rename(f.show_if, variables)
+        if f.calculation:
+            row[CHOICES] = rename(f.calculation, variables)
         tags = [f.entry["tags"]] if f.entry.get("tags") else []
         if f.type == FieldType.TEXT and f.max_length is not None:
             tags.append(f"@CHARLIMIT={f.max_length}")
@@ -333,12 +340,6 @@ def _plain_row(row: Row, first: bool, above: str = "") -> _Plain:
         losses.append(_kept("sql", "SQL choice query kept; the field is free text", row, CHOICES))
     else:
         raise RedcapError("unknown field type", n, TYPE, cells[TYPE])
-    if data["show_if"]:
-        losses.append(_kept("branching", f"branching logic {data['show_if']!r} kept; forms do not apply it yet",
-                            row, BRANCHING))
-    if data.get("calculation"):
-        losses.append(_kept("calculation", f"calculation {data['calculation']!r} kept; the value is entered, "
-                            "not computed", row, CHOICES))
     tags = _ACTION_TAG.findall(row.leftover)
     if tags:
         losses.append(_kept("action_tag", f"action tag(s) {' '.join(tags)} kept; not applied", row, ANNOTATION))
@@ -370,6 +371,16 @@ def _entry(row: Row, plain: FieldDef, domain: Domain | None, first: bool) -> dic
     if row.leftover:
         entry["tags"] = row.leftover
     return entry
+
+
+def _logic_not_applied(section: Section, rows: dict[str, Row]) -> list[Loss]:
+    """Branching logic and calculations kept as written but not applied: those that read another form's fields
+    (an entry holds one form) or that OncoBank cannot read (smart variables, events). The rest are applied."""
+    return [
+        _kept("calculation" if kind == "calculation" else "branching", f"{why}; kept, not applied", rows[name],
+              CHOICES if kind == "calculation" else BRANCHING)
+        for name, kind, why in section_logic(section).skipped
+    ]
 
 
 def _kept(kind: str, text: str, row: Row, column: str) -> Loss:
@@ -523,7 +534,9 @@ def read_redcap(csv_text: str, module_name: str | None = None, label: Label | No
         first, plain = entries[0]
         base = plain.section.model_dump(mode="json", exclude={"fields"})
         data = _merge(base, first.tags.get("SECTION", {}))
-        sections.append(_validated(Section, {**data, "fields": fields}, first, ANNOTATION, first.cells[FORM]))
+        section = _validated(Section, {**data, "fields": fields}, first, ANNOTATION, first.cells[FORM])
+        losses += _logic_not_applied(section, {plain.field.name: r for r, plain in entries})
+        sections.append(section)
     order = info.get("domain_order", list(own))
     domains = {n: own[n] for n in [*order, *own] if n in own}
     module_label = label.model_dump() if label is not None else info.get("label")

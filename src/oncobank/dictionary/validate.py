@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from oncobank.dictionary.loader import Dictionary
+from oncobank.dictionary.logic import section_logic
 from oncobank.dictionary.schema import FieldDef, FieldType, Section
 from oncobank.dictionary.units import UnitError
 
@@ -106,6 +107,7 @@ class Validator:
             s.name: {f.name: self._compile(f) for f in s.fields} for s in dictionary.sections.values()
         }
         self._required = {s.name: [f.name for f in s.fields if f.required] for s in dictionary.sections.values()}
+        self._logic = {s.name: section_logic(s) for s in dictionary.sections.values()}
         self._missing_codes = {code for m in dictionary.modules for code in m.missing_codes}
 
     def validate(
@@ -154,7 +156,16 @@ class Validator:
             except _Bad as bad:
                 errors.append(Issue(section, name, self._shown(section, name, raw), bad.rule, bad.message,
                                     patient=patient))
+        logic = self._logic[section]
+        for name, value in logic.compute(canonical).items():  # computed, whatever was typed (as in REDCap)
+            try:
+                canonical[name] = checkers[name](value, ctx)
+            except _Bad as bad:
+                shown = self._shown(section, name, value)
+                errors.append(Issue(section, name, shown, bad.rule, f"calculated: {bad.message}", patient=patient))
         for name in self._required[section]:
+            if logic.hidden(name, canonical):  # branching logic hides it: not asked, so not required
+                continue
             if name not in canonical and not any(e.field == name for e in errors):
                 errors.append(Issue(section, name, None, "required", "a value is required", patient=patient))
         if errors:
