@@ -35,15 +35,17 @@ class Permission(StrEnum):
     PUBLISH = "publish"  # build the de-identified analysis store
     EVALUATE_AI = "evaluate_ai"  # the AI-service register and its protocols
     READ_ANALYSIS = "read_analysis"  # the de-identified analysis store
+    QUERY = "query"  # open, close and re-open data queries on entered values (answering one is WRITE_PATIENTS)
+    STRUCTURE = "structure"  # facts extracted from documents: propose, review, accept, correct, reject
 
 
 P = Permission
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
     Role.DATA_MANAGER: frozenset({P.MANAGE_USERS, P.READ_AUDIT, P.READ_PATIENTS, P.WRITE_PATIENTS, P.REVIEW, P.LOAD,
-                                  P.REPORT_REGISTRY, P.PUBLISH, P.READ_ANALYSIS}),
-    Role.CLINICIAN: frozenset({P.READ_PATIENTS, P.WRITE_PATIENTS}),
-    Role.REVIEWER: frozenset({P.READ_PATIENTS, P.REVIEW}),
+                                  P.REPORT_REGISTRY, P.PUBLISH, P.READ_ANALYSIS, P.STRUCTURE, P.QUERY}),
+    Role.CLINICIAN: frozenset({P.READ_PATIENTS, P.WRITE_PATIENTS, P.STRUCTURE}),
+    Role.REVIEWER: frozenset({P.READ_PATIENTS, P.REVIEW, P.QUERY}),
     Role.AI_EVALUATOR: frozenset({P.EVALUATE_AI}),
     Role.RESEARCHER: frozenset({P.READ_ANALYSIS}),
 }

@@ -14,7 +14,8 @@ from oncobank.store.models import AuditEvent, Patient, User
 
 ACTIONS = (
     "create_patient", "create", "edit", "retract", "reinstate", "review", "attach", "read", "read_attachment", "load",
-    "publish", "account", "sign_in", "sign_out", "token",
+    "publish", "account", "sign_in", "sign_out", "token", "structure", "query_open", "query_answer", "query_close",
+    "query_reopen",
 )
 # The client address of the web request being served (None outside one); every event recorded in it carries it.
 ADDRESS: ContextVar[str | None] = ContextVar("oncobank_audit_address", default=None)
