@@ -11,12 +11,15 @@ from oncobank.dictionary.units import UnitError, UnitSystem
 from oncobank.nlp.context import assess
 from oncobank.nlp.dates import parse_date
 from oncobank.nlp.facts import Fact
-from oncobank.nlp.rules import ReportType, Rule, any_of, compile_pattern, report_types, term_list
+from oncobank.nlp.records import RecordRule
+from oncobank.nlp.rules import ReportType, Rule, any_of, compile_pattern, matched_value, number, report_types, term_list
 
 # A sentence ends at . ! ? before a non-digit (not after an abbreviation) or at a line break, except where a PDF
 # wrapped a line: the next line goes on in lower case or with a bracket.
-SENTENCE_END = re.compile(r"(?<!\bур\.)(?<!\bг\.)(?<!\bт\.)(?<!\bсм\.)(?<!\bл/у\.)(?<=[.!?])[ \t]+(?=[^\d\s])"
-                          r"|\n+(?=[^a-zа-яё(\d\s])|\n\s*\n|(?<=[.!?])$")
+SENTENCE_END = re.compile(
+    r"(?<!\bур\.)(?<!\bг\.)(?<!\bт\.)(?<!\bсм\.)(?<!\bл/у\.)(?<!\bсв\.)"
+    r"(?<=[.!?])[ \t]+(?=[^\d\s])|\n+(?=[^a-zа-яё(\d\s])|\n\s*\n|(?<=[.!?])$"
+)
 TITLE = 200  # characters at the top where the report's title (its first two lines) stands
 ROMAN = re.compile(r"VII|VI|IV|V|III|II|I", re.IGNORECASE)
 UNCERTAIN = 0.5  # a hedged finding keeps half its rule's confidence
@@ -45,14 +48,10 @@ def sentences(text: str) -> Iterator[tuple[int, str]]:
     start = 0
     for m in SENTENCE_END.finditer(text):
         if m.start() > start:
-            yield start, text[start:m.start()]
+            yield start, text[start : m.start()]
         start = m.end()
     if start < len(text):
         yield start, text[start:]
-
-
-def _number(text: str) -> float:
-    return float(text.replace(",", ".").replace(" ", ""))
 
 
 def _tidy(value: float) -> int | float:
@@ -62,7 +61,7 @@ def _tidy(value: float) -> int | float:
 class _Compiled:
     """One rule with its patterns compiled once."""
 
-    def __init__(self, kind: ReportType, rule: Rule):
+    def __init__(self, kind: ReportType, rule: Rule, units: UnitSystem):
         self.rule = rule
         self.section = rule.section or kind.section
         self.name = f"{kind.kind}.{rule.id}" + ("[]" if rule.multi else "")
@@ -71,23 +70,31 @@ class _Compiled:
         pairs = term_list(rule.terms) if rule.terms else []
         self.terms = any_of(pairs) if pairs else None
         self.no_terms = any_of([("no", t) for t in rule.no_terms]) if rule.no_terms else None
+        self.records = (
+            RecordRule(rule, lambda v, unit, to: _converted(units, v, unit, to)) if rule.type == "records" else None
+        )
 
     def lookup(self, text: str) -> str | None:
         """The vocabulary code a captured phrase stands for."""
         if self.terms is None:
             return text
         m = self.terms[0].search(text)
-        return _group_value(m, self.terms[1]) if m else None
+        return matched_value(m, self.terms[1]) if m else None
 
 
-def _group_value(m: re.Match[str], values: list[str]) -> str:
-    return values[int(m.lastgroup[1:])] if m.lastgroup else values[0]
+def _converted(units: UnitSystem, value: float, unit: str, to: str) -> float | None:
+    if unit == to:
+        return value
+    try:
+        return value * units.factor(unit, to)
+    except (UnitError, ValueError):
+        return None
 
 
 def _term_hits(pattern: tuple[re.Pattern[str], list[str]], sentence: str) -> Iterator[tuple[re.Match[str], str]]:
     regex, values = pattern
     for m in regex.finditer(sentence):
-        yield m, _group_value(m, values)
+        yield m, matched_value(m, values)
 
 
 class Extractor:
@@ -97,7 +104,7 @@ class Extractor:
         self.units = units
         self.types = report_types(module)
         self.detect = [(t, [compile_pattern(p) for p in t.detect]) for t in self.types]
-        self.compiled = {t.kind: [_Compiled(t, r) for r in t.rules] for t in self.types}
+        self.compiled = {t.kind: [_Compiled(t, r, units) for r in t.rules] for t in self.types}
         self.by_kind = {t.kind: t for t in self.types}
 
     def classify(self, text: str) -> str | None:
@@ -120,11 +127,28 @@ class Extractor:
             facts.extend(self._run(c, parts))
         return Extraction(kind, facts)
 
-    def _fact(self, c: _Compiled, field_name: str, value: Any, offset: int, span: tuple[int, int],
-              negated: bool = False, uncertain: bool = False) -> Fact:
+    def _fact(
+        self,
+        c: _Compiled,
+        field_name: str,
+        value: Any,
+        offset: int,
+        span: tuple[int, int],
+        negated: bool = False,
+        uncertain: bool = False,
+    ) -> Fact:
         confidence = c.rule.confidence * (UNCERTAIN if uncertain else 1.0)
-        return Fact(c.section, field_name, value, offset + span[0], offset + span[1], c.name, round(confidence, 3),
-                    negated, uncertain)
+        return Fact(
+            c.section,
+            field_name,
+            value,
+            offset + span[0],
+            offset + span[1],
+            c.name,
+            round(confidence, 3),
+            negated,
+            uncertain,
+        )
 
     def _context(self, c: _Compiled, sentence: str, m: re.Match[str]) -> tuple[bool, bool]:
         return assess(sentence, m.start(), m.end()) if c.rule.context else (False, False)
@@ -132,8 +156,12 @@ class Extractor:
     def _ranked(self, c: _Compiled, parts: list[tuple[int, str]]) -> Iterator[Fact]:
         assert c.terms is not None
         order = {v: i for i, v in enumerate(c.terms[1])}
-        hits = [(order[value], offset, m) for offset, sentence in parts for m, value in _term_hits(c.terms, sentence)
-                if not self._context(c, sentence, m)[0]]
+        hits = [
+            (order[value], offset, m)
+            for offset, sentence in parts
+            for m, value in _term_hits(c.terms, sentence)
+            if not self._context(c, sentence, m)[0]
+        ]
         if hits:
             rank, offset, m = min(hits, key=lambda h: h[0])
             yield self._fact(c, c.rule.field or "", c.terms[1][rank], offset, m.span())
@@ -142,6 +170,9 @@ class Extractor:
         kind = c.rule.type
         if kind == "term" and c.rule.ranked:
             yield from self._ranked(c, parts)
+            return
+        if c.records is not None:
+            yield from self._records(c, parts)
             return
         field_name = c.rule.field or ""
         done = False
@@ -166,8 +197,9 @@ class Extractor:
                 hit = self._assert(c, sentence)
                 if hit:
                     m, value, uncertain = hit
-                    yield self._fact(c, field_name, c.rule.values.get(value, value), offset, m.span(),
-                                     value == "no", uncertain)
+                    yield self._fact(
+                        c, field_name, c.rule.values.get(value, value), offset, m.span(), value == "no", uncertain
+                    )
                     done = True
             elif c.pattern is not None:
                 for m in c.pattern.finditer(sentence):
@@ -176,6 +208,18 @@ class Extractor:
                     if produced and not c.rule.multi and kind != "capture":
                         done = True
                         break
+
+    def _records(self, c: _Compiled, parts: list[tuple[int, str]]) -> Iterator[Fact]:
+        assert c.records is not None and c.rule.field and c.rule.key
+        found = c.records.find(parts, lambda sentence, m: self._context(c, sentence, m))
+        for k, record in enumerate(found, start=1):
+            for name, hit in [(c.rule.key, record.key), *record.parts.items()]:
+                value = _tidy(hit.value) if isinstance(hit.value, float) else hit.value
+                yield self._fact(
+                    c, c.rule.field.format(k=k, part=name), value, 0, (hit.start, hit.end), uncertain=record.uncertain
+                )
+        if found and c.rule.count_field:
+            yield self._fact(c, c.rule.count_field, len(found), 0, (found[0].key.start, found[-1].key.end))
 
     def _assert(self, c: _Compiled, sentence: str) -> tuple[re.Match[str], str, bool] | None:
         hits = []
@@ -187,8 +231,9 @@ class Extractor:
                 hits.append((m, "no" if negated else "yes", uncertain))
         return min(hits, key=lambda h: h[0].start()) if hits else None
 
-    def _captured(self, c: _Compiled, kind: str, field_name: str, sentence: str, offset: int,
-                  m: re.Match[str]) -> Iterator[Fact]:
+    def _captured(
+        self, c: _Compiled, kind: str, field_name: str, sentence: str, offset: int, m: re.Match[str]
+    ) -> Iterator[Fact]:
         negated, uncertain = self._context(c, sentence, m)
         if negated:
             return
@@ -225,15 +270,12 @@ class Extractor:
             code = c.lookup(text)
             return [code] if code else []
         if how == "number":
-            return [_tidy(_number(text))]
+            return [_tidy(number(text))]
         return [int(text) if text.isdigit() else text.strip()]
 
     def _quantity(self, c: _Compiled, m: re.Match[str]) -> int | float | None:
-        value = _number(m.group("value"))
+        value: float | None = number(m.group("value"))
         unit = (m.groupdict().get("unit") or c.rule.default_unit or c.rule.unit or "").strip()
-        if c.rule.unit and unit and unit != c.rule.unit:
-            try:
-                value *= self.units.factor(unit, c.rule.unit)
-            except (UnitError, ValueError):
-                return None
-        return _tidy(value)
+        if c.rule.unit and unit and value is not None:
+            value = _converted(self.units, value, unit, c.rule.unit)
+        return None if value is None else _tidy(value)

@@ -21,11 +21,22 @@ MACROS = {
 }
 
 
+class Part(BaseModel):
+    """One attribute of a record (a lesion's size, a test's result): a vocabulary or a number with its unit."""
+
+    model_config = ConfigDict(extra="forbid")
+    terms: dict[str, list[str]] = Field(default_factory=dict)
+    pattern: str | None = None  # a number: named groups `value` and optionally `unit`
+    unit: str | None = None  # the canonical unit the number is converted to
+    near: float = 0.0  # records match when their numbers differ by at most this fraction
+    shared: bool = False  # not in the record's own stretch of the sentence: take the sentence's
+
+
 class Rule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str
-    type: Literal["term", "assert", "quantity", "capture", "sites", "date"]
-    field: str | None = None  # capture rules name their fields in `emit`
+    type: Literal["term", "assert", "quantity", "capture", "sites", "date", "records"]
+    field: str | None = None  # capture rules name their fields in `emit`; records: a template with {k} and {part}
     section: str | None = None  # the report type's section unless given
     terms: dict[str, list[str]] | list[str] = Field(default_factory=list)
     no_terms: list[str] = Field(default_factory=list)  # phrases that state the negative outright
@@ -38,6 +49,9 @@ class Rule(BaseModel):
     ranked: bool = False  # term: the value listed first wins wherever it stands (SPECT/CT over a planar scan)
     multi: bool = False  # the field holds a list (sites, levels): every match adds one value
     context: bool = True  # apply negation / uncertainty
+    key: str | None = None  # records: the part each `terms` hit stands for; every hit starts a record
+    parts: dict[str, Part] = Field(default_factory=dict)  # records: what else each record holds
+    count_field: str | None = None  # records: the number of distinct records
     confidence: float = 0.95
 
 
@@ -78,19 +92,43 @@ def read_report_types(folder: Path) -> list[ReportType]:
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
             for rule in data.get("rules") or []:
-                named = rule.get("terms")
-                if isinstance(named, str) and named.startswith("@"):
-                    if named[1:] not in shared:
-                        raise ValueError(f"rule {rule.get('id')!r}: no vocabulary {named[1:]!r} in {VOCABULARIES}")
-                    rule["terms"] = shared[named[1:]]
+                for holder in [rule, *(rule.get("parts") or {}).values()]:
+                    _resolve(holder, shared, rule.get("id"))
             kind = ReportType.model_validate(data)
-            for pattern in [*kind.detect, *(r.pattern for r in kind.rules if r.pattern),
-                            *(r.within for r in kind.rules if r.within)]:
+            for pattern in [
+                *kind.detect,
+                *(r.pattern for r in kind.rules if r.pattern),
+                *(r.within for r in kind.rules if r.within),
+                *(p.pattern for r in kind.rules for p in r.parts.values() if p.pattern),
+            ]:
                 compile_pattern(pattern)
+            for rule in kind.rules:
+                _check_records(rule)
         except (yaml.YAMLError, ValueError, re.error) as exc:
             raise ValueError(f"{path.name}: {exc}") from None
         types.append(kind)
     return types
+
+
+def _resolve(holder: dict[str, Any], shared: dict[str, Any], rule_id: Any) -> None:
+    """`terms: "@name"` replaced by the shared vocabulary of that name."""
+    named = holder.get("terms")
+    if isinstance(named, str) and named.startswith("@"):
+        if named[1:] not in shared:
+            raise ValueError(f"rule {rule_id!r}: no vocabulary {named[1:]!r} in {VOCABULARIES}")
+        holder["terms"] = shared[named[1:]]
+
+
+def _check_records(rule: Rule) -> None:
+    if rule.type != "records":
+        return
+    if not rule.key or not rule.field or "{k}" not in rule.field or "{part}" not in rule.field:
+        raise ValueError(f"rule {rule.id!r}: a records rule needs key and a field template with {{k}} and {{part}}")
+    if not isinstance(rule.terms, dict) or not rule.terms:
+        raise ValueError(f"rule {rule.id!r}: a records rule needs a vocabulary of its key")
+    for name, part in rule.parts.items():
+        if bool(part.terms) == bool(part.pattern):
+            raise ValueError(f"rule {rule.id!r} part {name!r}: give either terms or pattern")
 
 
 @lru_cache(maxsize=8)
@@ -114,3 +152,13 @@ def any_of(pairs: list[tuple[str, str]]) -> tuple[re.Pattern[str], list[str]]:
     values = [v for v, _ in pairs]
     joined = "|".join(f"(?P<t{i}>{expand(p)})" for i, (_, p) in enumerate(pairs))
     return re.compile(joined, re.IGNORECASE), values
+
+
+def matched_value(m: re.Match[str], values: list[str]) -> str:
+    """The value the numbered group of an `any_of` alternation that matched stands for."""
+    return values[int(m.lastgroup[1:])] if m.lastgroup else values[0]
+
+
+def number(text: str) -> float:
+    """A number as reports write it: `1,2`, `1.2`, `1 200`."""
+    return float(text.replace(",", ".").replace(" ", ""))

@@ -1,0 +1,116 @@
+"""Records a report lists (lesions, gene tests): one per key phrase, its parts read from its own stretch of the
+sentence, and the same record named again in a later sentence (a conclusion repeating a lesion) merged into it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from oncobank.nlp.rules import Part, Rule, any_of, compile_pattern, matched_value, number, term_list
+
+# (sentence, match) -> (negated, uncertain)
+Context = Callable[[str, re.Match[str]], tuple[bool, bool]]
+# (value, unit as written, canonical unit) -> the value in the canonical unit, None when it cannot be converted
+Convert = Callable[[float, str, str], float | None]
+
+
+@dataclass
+class Hit:
+    value: Any
+    start: int  # span in the document
+    end: int
+
+
+@dataclass
+class Record:
+    sentence: int
+    key: Hit
+    uncertain: bool
+    parts: dict[str, Hit] = field(default_factory=dict)
+
+
+class RecordRule:
+    """A `records` rule compiled: `find` lists its records in the order the text first names them."""
+
+    def __init__(self, rule: Rule, convert: Convert):
+        self.rule = rule
+        self.convert = convert
+        self.key = any_of(term_list(rule.terms))
+        self.within = compile_pattern(rule.within) if rule.within else None
+        self.parts = {
+            name: (any_of(term_list(p.terms)) if p.terms else compile_pattern(p.pattern or ""), p)
+            for name, p in rule.parts.items()
+        }
+
+    def find(self, sentences: list[tuple[int, str]], context: Context) -> list[Record]:
+        records: list[Record] = []
+        for index, (offset, sentence) in enumerate(sentences):
+            if self.within is not None and not self.within.search(sentence):
+                continue
+            keys = []
+            for m in self.key[0].finditer(sentence):
+                negated, uncertain = context(sentence, m)
+                if not negated:
+                    keys.append((m, uncertain))
+            for j, (m, uncertain) in enumerate(keys):
+                # a record's stretch: from its key (the first from the sentence start) to the next key
+                lo = 0 if j == 0 else m.start()
+                hi = keys[j + 1][0].start() if j + 1 < len(keys) else len(sentence)
+                record = Record(
+                    index, Hit(matched_value(m, self.key[1]), offset + m.start(), offset + m.end()), uncertain
+                )
+                for name, (pattern, part) in self.parts.items():
+                    hit = self._part(pattern, part, sentence, lo, hi)
+                    if hit is None and part.shared:
+                        hit = self._part(pattern, part, sentence, 0, len(sentence))
+                    if hit is not None:
+                        record.parts[name] = Hit(hit.value, offset + hit.start, offset + hit.end)
+                self._add(records, record)
+        return records
+
+    def _part(self, pattern: Any, part: Part, sentence: str, lo: int, hi: int) -> Hit | None:
+        if part.terms:
+            regex, values = pattern
+            m = regex.search(sentence, lo, hi)
+            return Hit(matched_value(m, values), m.start(), m.end()) if m else None
+        for m in pattern.finditer(sentence, lo, hi):
+            value: float | None = number(m.group("value"))
+            unit = (m.groupdict().get("unit") or "").strip()
+            if part.unit and unit and value is not None:
+                value = self.convert(value, unit, part.unit)
+            if value is not None:
+                return Hit(value, m.start(), m.end())
+        return None
+
+    def _add(self, records: list[Record], record: Record) -> None:
+        """Merge into the closest earlier record of the same key from another sentence, else start a new one."""
+        best, distance = None, 0.0
+        for other in records:
+            if other.sentence == record.sentence or other.key.value != record.key.value:
+                continue
+            d = self._distance(other, record)
+            if d is not None and (best is None or d < distance):
+                best, distance = other, d
+        if best is None:
+            records.append(record)
+            return
+        for name, hit in record.parts.items():
+            best.parts.setdefault(name, hit)
+
+    def _distance(self, a: Record, b: Record) -> float | None:
+        """How far apart two records' numbers are (relative); None when a number or an own code disagrees."""
+        total = 0.0
+        for name, part in self.rule.parts.items():
+            x, y = a.parts.get(name), b.parts.get(name)
+            if x is None or y is None:
+                continue
+            if part.pattern:
+                diff = abs(x.value - y.value) / max(abs(x.value), abs(y.value), 1e-9)
+                if diff > part.near:
+                    return None
+                total += diff
+            elif x.value != y.value and not part.shared:
+                return None
+        return total
