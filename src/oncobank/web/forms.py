@@ -7,12 +7,14 @@ turned into the values the store's validator takes. Messages are the validator's
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
 from oncobank.dictionary.loader import Dictionary
+from oncobank.dictionary.logic import section_logic
 from oncobank.dictionary.schema import FieldDef, FieldType, Range, Section
 from oncobank.dictionary.units import display_unit
 from oncobank.dictionary.validate import Issue
@@ -41,6 +43,8 @@ class Widget:
     help: str | None = None
     max_length: int | None = None
     missing: list[tuple[str, str]] = field(default_factory=list)  # missing-data codes an optional field may take
+    show_if: str | None = None  # branching logic as the JSON tree the page evaluates (dictionary/logic.py)
+    calc: str | None = None  # a calculation's tree: the page shows the value, the store computes it on save
 
 
 def missing_codes(dictionary: Dictionary, lang: str) -> list[tuple[str, str]]:
@@ -52,8 +56,13 @@ def widgets(dictionary: Dictionary, section: Section, lang: str) -> list[Widget]
     """The form of `section`: one widget per field, in the dictionary's order (optional ones with the missing-data
     codes)."""
     codes = missing_codes(dictionary, lang)
-    return [w if w.required else replace(w, missing=codes) for w in (_widget(dictionary, f, lang)
-                                                                      for f in section.fields)]
+    logic = section_logic(section)
+    shown = {name: json.dumps(found.to_json()) for name, found in logic.shown_if.items()}
+    computed = {name: json.dumps(found.to_json()) for name, found in logic.calculated.items()}
+    return [
+        replace(w if w.required else replace(w, missing=codes), show_if=shown.get(w.name), calc=computed.get(w.name))
+        for w in (_widget(dictionary, f, lang) for f in section.fields)
+    ]
 
 
 def _widget(dictionary: Dictionary, f: FieldDef, lang: str) -> Widget:

@@ -106,6 +106,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "ref_high": ("to", "до"),
     "unit": ("unit", "единица"),
     "expected_range": ("expected {range}", "ожидается {range}"),
+    "calculated": ("calculated from the other fields when saved", "вычисляется по другим полям при сохранении"),
     "form_status": ("Form status", "Статус формы"),
     "missing_what": ("missing: {what}", "не хватает: {what}"),
     "unreviewed_n": ("{n} without second opinion", "без второго мнения: {n}"),
