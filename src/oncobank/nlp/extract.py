@@ -21,6 +21,8 @@ SENTENCE_END = re.compile(
     r"(?<=[.!?])[ \t]+(?=[^\d\s])|\n+(?=[^a-zа-яё(\d\s])|\n\s*\n|(?<=[.!?])$"
 )
 TITLE = 200  # characters at the top where the report's title (its first two lines) stands
+TITLE_LINE = 80  # a title line's first characters; the rest of a long line is body text
+TITLE_WEIGHTS = (20, 10)  # a phrase in the first line counts 20 times, in the second 10 times, in the body once
 ROMAN = re.compile(r"VII|VI|IV|V|III|II|I", re.IGNORECASE)
 UNCERTAIN = 0.5  # a hedged finding keeps half its rule's confidence
 
@@ -109,10 +111,12 @@ class Extractor:
 
     def classify(self, text: str) -> str | None:
         """The report type whose detection patterns the title matches (else the body most often)."""
-        title = "\n".join([line for line in text[:TITLE].splitlines() if line.strip()][:2])
+        lines = [line[:TITLE_LINE] for line in text[:TITLE].splitlines() if line.strip()][:2]
+        weighted = list(zip(lines, TITLE_WEIGHTS, strict=False))
         best, score = None, 0
         for kind, patterns in self.detect:
-            s = sum(10 * len(p.findall(title)) + len(p.findall(text[:3000])) for p in patterns)
+            s = sum(w * len(p.findall(line)) for p in patterns for line, w in weighted)
+            s += sum(len(p.findall(text[:3000])) for p in patterns)
             if s > score:
                 best, score = kind.kind, s
         return best
@@ -173,6 +177,16 @@ class Extractor:
             return
         if c.records is not None:
             yield from self._records(c, parts)
+            return
+        if kind == "quantity" and c.rule.highest and c.pattern is not None:
+            found = [
+                f
+                for offset, sentence in parts
+                for m in c.pattern.finditer(sentence)
+                for f in self._captured(c, kind, c.rule.field or "", sentence, offset, m)
+            ]
+            if found:
+                yield max(found, key=lambda f: f.value)
             return
         field_name = c.rule.field or ""
         done = False

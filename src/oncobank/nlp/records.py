@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from oncobank.nlp.rules import Part, Rule, any_of, compile_pattern, matched_value, number, term_list
@@ -31,6 +32,20 @@ class Record:
     parts: dict[str, Hit] = field(default_factory=dict)
 
 
+# Where one record's stretch of a sentence ends and the next one's begins: the last clause break before its key.
+CLAUSE = re.compile(r"[;,]|\s(?:и|а также|and|as well as)\s", re.IGNORECASE)
+
+
+def _stretches(sentence: str, keys: list[re.Match[str]]) -> list[int]:
+    """Where each key's stretch starts: the sentence start for the first, else after the last clause break
+    between the previous key and this one (or at the key itself)."""
+    starts = [0]
+    for previous, key in pairwise(keys):
+        breaks = list(CLAUSE.finditer(sentence, previous.end(), key.start()))
+        starts.append(breaks[-1].end() if breaks else key.start())
+    return starts
+
+
 class RecordRule:
     """A `records` rule compiled: `find` lists its records in the order the text first names them."""
 
@@ -54,10 +69,9 @@ class RecordRule:
                 negated, uncertain = context(sentence, m)
                 if not negated:
                     keys.append((m, uncertain))
+            starts = _stretches(sentence, [m for m, _ in keys])
             for j, (m, uncertain) in enumerate(keys):
-                # a record's stretch: from its key (the first from the sentence start) to the next key
-                lo = 0 if j == 0 else m.start()
-                hi = keys[j + 1][0].start() if j + 1 < len(keys) else len(sentence)
+                lo, hi = starts[j], starts[j + 1] if j + 1 < len(keys) else len(sentence)
                 record = Record(
                     index, Hit(matched_value(m, self.key[1]), offset + m.start(), offset + m.end()), uncertain
                 )
