@@ -13,6 +13,7 @@ from functools import reduce
 from typing import Any
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
 from oncobank.deid.schema import ENTRY_KEY, PATIENT
@@ -28,20 +29,61 @@ class Context:
     margin_days: int = 0
 
 
+Flags = tuple[ir.BooleanValue | None, ir.BooleanValue, ir.Value]  # denominator (None: every row), violated, value
+Make = Callable[[ir.Table], list[Flags]]
+
+
 @dataclass(frozen=True)
 class Unit:
-    """One query: `rows` has `pseudonym`, optionally `entry_key`, and per check k `v_k` / `d_k` flags and `x_k`."""
+    """One query: `make` gives, on `source` or a table with its columns, each check's flags.
+
+    A violated flag counts only where the denominator holds; a missing (null) flag counts as false.
+    """
 
     name: str
-    rows: ir.Table
+    source: ir.Table
     checks: tuple[Check, ...]
     entries: bool
+    make: Make
 
-    def flag(self, check: Check, kind: str) -> str:
-        return f"{kind}_{self.checks.index(check)}"
+    @property
+    def rows(self) -> ir.Table:
+        """Per row: `pseudonym` (and `entry_key`) and per check k the flags `d_k`, `v_k` and the value `x_k`."""
+        t = self.source
+        columns: dict[str, ir.Value] = {}
+        for k, (d, v, x) in enumerate(self.make(t)):
+            d = ibis.literal(True) if d is None else _true(d)
+            columns[f"d_{k}"], columns[f"v_{k}"], columns[f"x_{k}"] = d, d & _true(v), x
+        return t.select(*([KEY, ENTRY_KEY] if self.entries else [KEY]), **columns)
+
+    def counts(self, t: ir.Table, by: str) -> tuple[ir.Table, list[tuple[str, str]]]:
+        """The flags counted per value of column `by` of `t` (the source's columns and `by`) in one pass, and per
+        check the names of its denominator and violated counts (a count shared by checks is taken once)."""
+        counted: dict[Any, tuple[str, ir.Value]] = {}
+
+        def name(expr: ir.Value) -> str:
+            return counted.setdefault(expr.op(), (f"n_{len(counted)}", expr))[0]
+
+        names = []
+        for d, v, _ in self.make(t):
+            names.append((name(t.count()) if d is None else name(_true_count(t, d)),
+                          name(_true_count(t, v if d is None else d & v))))
+        return t.group_by(by).aggregate(**dict(counted.values())), names
 
 
 Tables = Callable[[str], ir.Table]
+
+
+def _true_count(t: ir.Table, flag: ir.BooleanValue) -> ir.Value:
+    """How many rows `flag` holds on; a null or not-null test as a count of the values (read from the null mask)."""
+    op = flag.op()
+    if not isinstance(flag, ir.Column):  # a literal: every row or none
+        return ibis.ifelse(flag, t.count(), 0)
+    if isinstance(op, ops.NotNull):
+        return op.arg.to_expr().count()  # type: ignore[attr-defined]
+    if isinstance(op, ops.IsNull):
+        return t.count() - op.arg.to_expr().count()  # type: ignore[attr-defined]
+    return flag.sum()  # a boolean's sum, rather than COUNT ... FILTER: many times faster on DuckDB
 
 
 def _true(expr: ir.BooleanValue) -> ir.BooleanValue:
@@ -59,27 +101,28 @@ def _date_bound(col: ir.Value, day: dt.date) -> ir.Value:
     return ibis.literal(day.year) if col.type().is_integer() else ibis.literal(day)
 
 
-def field_flags(check: Check, t: ir.Table, ctx: Context) -> tuple[ir.BooleanValue, ir.BooleanValue]:
-    """(denominator, violated) of a field or section check on the rows of its table."""
+def field_flags(check: Check, t: ir.Table, ctx: Context) -> tuple[ir.BooleanValue | None, ir.BooleanValue]:
+    """(denominator, violated) of a field or section check on the rows of its table; a denominator of None is every
+    row. A violated flag may be null where the value is missing (it then does not count)."""
     col = t[check.column]
     p, query = check.params, check.scoring.query  # type: ignore[attr-defined]
-    present = ~_missing(col, p)
     if query in ("missing", "missing_entry_date"):
-        return ibis.literal(True), _missing(col, p)
+        return None, _missing(col, p)
+    present = col.notnull() if not p.get("multiple") else ~_missing(col, p)
     if query == "outside_domain":
         codes = p["codes"]
         if p.get("multiple"):
-            return present, _true(col.filter(lambda v: ~v.isin(codes)).length() > 0)  # type: ignore[attr-defined]
-        return present, _true(~col.isin(codes))
+            return present, col.filter(lambda v: ~v.isin(codes)).length() > 0  # type: ignore[attr-defined]
+        return present, ~col.isin(codes)
     if query == "outside_range":
-        low = col < p["min"] if p.get("min") is not None else ibis.literal(False)
-        high = col > p["max"] if p.get("max") is not None else ibis.literal(False)
-        return present, _true(low | high)
+        bounds = [col < p["min"]] if p.get("min") is not None else []
+        bounds += [col > p["max"]] if p.get("max") is not None else []
+        return present, reduce(lambda a, b: a | b, bounds) if bounds else ibis.literal(False)
     margin = dt.timedelta(days=ctx.margin_days)
     if query == "date_before":
-        return present, _true(col < _date_bound(col, dt.date.fromisoformat(p["earliest"]) - margin))
+        return present, col < _date_bound(col, dt.date.fromisoformat(p["earliest"]) - margin)
     if query == "date_after":
-        return present, _true(col > _date_bound(col, ctx.as_of + margin))
+        return present, col > _date_bound(col, ctx.as_of + margin)
     raise ValueError(f"check {check.id}: unknown query {query}")
 
 
@@ -116,24 +159,22 @@ def _filtered(tables: Tables, side: Side) -> ir.Table:
 def field_unit(table: str, checks: list[Check], tables: Tables, ctx: Context) -> Unit:
     """The field and section checks of one table, answered by one pass over its rows."""
     t = tables(table)
-    flags: dict[str, ir.Value] = {}
-    for k, check in enumerate(checks):
-        denominator, violated = field_flags(check, t, ctx)
-        flags[f"d_{k}"], flags[f"v_{k}"] = denominator, violated & denominator
-        flags[f"x_{k}"] = t[check.column]
-    keys = [KEY, ENTRY_KEY] if ENTRY_KEY in t.columns else [KEY]
-    return Unit(table, t.select(*keys, **flags), tuple(checks), ENTRY_KEY in keys)
+
+    def make(rows: ir.Table) -> list[Flags]:
+        return [(*field_flags(check, rows, ctx), rows[check.column]) for check in checks]
+
+    return Unit(table, t, tuple(checks), ENTRY_KEY in t.columns, make)
 
 
 def disagree_unit(table: str, checks: list[Check], tables: Tables) -> Unit:
     """Non-repeating sections: per patient, a field with more than one distinct value among their entries."""
     t = tables(table)
     counts = t.group_by(KEY).aggregate(**{f"n_{k}": t[c.column].nunique() for k, c in enumerate(checks)})
-    flags: dict[str, ir.Value] = {}
-    for k in range(len(checks)):
-        n = counts[f"n_{k}"]
-        flags[f"d_{k}"], flags[f"v_{k}"], flags[f"x_{k}"] = n >= 1, n > 1, n
-    return Unit(f"{table} (duplicates)", counts.select(KEY, **flags), tuple(checks), False)
+
+    def make(rows: ir.Table) -> list[Flags]:
+        return [(rows[f"n_{k}"] >= 1, rows[f"n_{k}"] > 1, rows[f"n_{k}"]) for k in range(len(checks))]
+
+    return Unit(f"{table} (duplicates)", counts, tuple(checks), False, make)
 
 
 def rule_unit(check: Check, tables: Tables, ctx: Context) -> Unit:
@@ -142,10 +183,7 @@ def rule_unit(check: Check, tables: Tables, ctx: Context) -> Unit:
     assert rule is not None
     if rule.kind == "condition":
         t = tables(rule.table or "")
-        when = all_of(t, rule.when)
-        violated = when & ~all_of(t, rule.require)
-        value = t[rule.require[0].column]
-        return _single(check, t, when, violated, value)
+        return _single(check, t, lambda r: (all_of(r, rule.when), ~all_of(r, rule.require), r[rule.require[0].column]))
     if rule.kind == "date_order":
         assert rule.first and rule.then
         first = _filtered(tables, rule.first)
@@ -153,11 +191,15 @@ def rule_unit(check: Check, tables: Tables, ctx: Context) -> Unit:
         then = _filtered(tables, rule.then)
         then = then.filter(then[rule.then.column].notnull())
         rows = then.left_join(earliest, KEY).select(*[then[c] for c in then.columns], earliest.first_date)
-        has_first = rows.first_date.notnull()
-        violated = _true(rows[rule.then.column] < rows.first_date)
-        if rule.missing == "violation":
-            return _single(check, rows, ibis.literal(True), violated | ~has_first, rows[rule.then.column])
-        return _single(check, rows, has_first, violated, rows[rule.then.column])
+        column, violation = rule.then.column, rule.missing == "violation"
+
+        def ordered(r: ir.Table) -> Flags:
+            before = _true(r[column] < r.first_date)
+            if violation:
+                return None, before | r.first_date.isnull(), r[column]
+            return r.first_date.notnull(), before, r[column]
+
+        return _single(check, rows, ordered)
     if rule.kind == "currency":
         t = tables(rule.table or "")
         latest = t.group_by(KEY).aggregate(latest=t[rule.column or ""].max())
@@ -166,22 +208,21 @@ def rule_unit(check: Check, tables: Tables, ctx: Context) -> Unit:
             patients = patients.filter(~all_of(patients, rule.exclude))
         rows = patients.select(KEY).left_join(latest, KEY).select(patients[KEY], latest.latest)
         cutoff = ctx.as_of - dt.timedelta(days=(rule.days or 0) + ctx.margin_days)
-        stale = rows.latest.isnull() | _true(rows.latest < _date_bound(rows.latest, cutoff))
-        return _single(check, rows, ibis.literal(True), stale, rows.latest)
+        return _single(check, rows, lambda r: (
+            None, r.latest.isnull() | _true(r.latest < _date_bound(r.latest, cutoff)), r.latest))
     assert rule.left and rule.right
     left, right = _filtered(tables, rule.left), _filtered(tables, rule.right)
     lsum = left.group_by(KEY).aggregate(lv=left[rule.left.column].sum())
     rsum = right.group_by(KEY).aggregate(rv=right[rule.right.column].sum())
     rows = lsum.join(rsum, KEY).select(lsum[KEY], lsum.lv, rsum.rv)
-    both = rows.lv.notnull() & rows.rv.notnull()
-    scale = ibis.greatest(rows.lv.abs(), rows.rv.abs())
-    violated = _true((rows.lv - rows.rv).abs() > scale * (rule.tolerance_pct / 100))
-    return _single(check, rows, both, violated, rows.lv)
+    tolerance = rule.tolerance_pct / 100
+
+    def matched(r: ir.Table) -> Flags:
+        scale = ibis.greatest(r.lv.abs(), r.rv.abs())
+        return r.lv.notnull() & r.rv.notnull(), (r.lv - r.rv).abs() > scale * tolerance, r.lv
+
+    return _single(check, rows, matched)
 
 
-def _single(check: Check, rows: ir.Table, denominator: ir.BooleanValue, violated: ir.BooleanValue,
-            value: ir.Value) -> Unit:
-    keys = [KEY, ENTRY_KEY] if ENTRY_KEY in rows.columns else [KEY]
-    d = _true(denominator)
-    selected = rows.select(*keys, d_0=d, v_0=d & _true(violated), x_0=value)
-    return Unit(check.id, selected, (check,), ENTRY_KEY in keys)
+def _single(check: Check, rows: ir.Table, flags: Callable[[ir.Table], Flags]) -> Unit:
+    return Unit(check.id, rows, (check,), ENTRY_KEY in rows.columns, lambda r: [flags(r)])

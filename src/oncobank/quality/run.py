@@ -101,19 +101,15 @@ def _columns(check: Check) -> list[tuple[str, str]]:
     return found
 
 
-def centre_counts(unit: Unit, patients: ir.Table | None) -> ir.Table:
-    """The unit's flags summed per centre (the patient table's centre of each row's pseudonym)."""
-    rows = unit.rows
-    if patients is not None and "centre" in patients.columns:
-        patients = patients.select(KEY, "centre")
-        rows = rows.left_join(patients, KEY).select(*[rows[c] for c in rows.columns], patients.centre)
-    else:
-        rows = rows.mutate(centre=ibis.null("string"))
-    sums: dict[str, Any] = {}
-    for k in range(len(unit.checks)):
-        sums[f"d_{k}"] = ibis.ifelse(rows[f"d_{k}"], 1, 0).sum()
-        sums[f"v_{k}"] = ibis.ifelse(rows[f"v_{k}"], 1, 0).sum()
-    return rows.group_by("centre").aggregate(**sums)
+def centre_counts(unit: Unit, patients: ir.Table | None) -> tuple[ir.Table, list[tuple[str, str]]]:
+    """The unit's flags counted per centre: a row's own `centre`, else the patient table's for its pseudonym."""
+    rows = unit.source
+    if "centre" not in rows.columns:
+        if patients is not None and "centre" in patients.columns:
+            rows = rows.left_join(patients.select(KEY, "centre"), KEY)
+        else:
+            rows = rows.mutate(centre=ibis.null("string"))
+    return unit.counts(rows, "centre")
 
 
 def run_units(store: AnalysisStore, units: list[Unit],
@@ -124,15 +120,16 @@ def run_units(store: AnalysisStore, units: list[Unit],
     for unit in units:
         started = time.perf_counter()
         try:
-            found = store.to_arrow(centre_counts(unit, patients)).to_pylist()
+            query, names = centre_counts(unit, patients)
+            found = store.to_arrow(query).to_pylist()
             error = None
         except Exception as exc:  # a backend's query error: recorded on the check, never a traceback
-            found, error = [], f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}"
+            found, names, error = [], [], f"{exc.__class__.__name__}: {str(exc).splitlines()[0][:200]}"
         seconds = time.perf_counter() - started
         for k, check in enumerate(unit.checks):
             result = Result(check.id, seconds=round(seconds, 4), query=unit.name, error=error)
             for row in found:
-                v, d = int(row[f"v_{k}"] or 0), int(row[f"d_{k}"] or 0)
+                d, v = (int(row[n] or 0) for n in names[k])
                 result.by_centre[row["centre"] if row["centre"] is not None else NO_CENTRE] = [v, d]
                 result.violated += v
                 result.denominator += d
