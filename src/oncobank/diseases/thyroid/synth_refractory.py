@@ -74,10 +74,9 @@ def refractory(course: Course, tumour: Tumour, age: int, rr: date, recist: Recis
         if day >= course.end:
             break
         late = calm_until is None or day > calm_until
+        # One series to the end: RECIST 1.1 takes each scan against the smallest sum so far (baseline included),
+        # a progression too; only a new line of treatment starts a new baseline, recorded without a response.
         ct(course, day, series, "PD" if late and rng.random() < 0.3 else "SD")
-        if series.lesions and series.measured and late:
-            series = Recist([Lesion(x.site, x.size_mm) for x in series.lesions])
-            series.measure(None, rng)  # the last scan is the baseline of what follows
         visit(course, day + days(rng.randint(1, 7)), "structural_incomplete", distant=distant, rise=3.0, us=False)
     close(course, outcome, "structural_incomplete")
 
