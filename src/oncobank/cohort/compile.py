@@ -13,7 +13,7 @@ import ibis.expr.types as ir
 from oncobank.cohort import derived as derived_fields
 from oncobank.cohort.conditions import predicate
 from oncobank.cohort.fields import Catalogue, CohortError, Column
-from oncobank.cohort.model import Cohort, Leaf, Node, Window
+from oncobank.cohort.model import Cohort, Leaf, Node, Occurrence, Window
 from oncobank.engine import AnalysisStore
 
 NO_KEY = ibis.literal(None, type="string")
@@ -25,7 +25,7 @@ class Compiled:
     """The expressions of one definition on one store."""
 
     people: ir.Table  # pseudonym, index_date, one boolean per rule (rule_1, ...), included, derived columns
-    members: ir.Table  # the included people only, with the attrition counts on every row (_initial, _after_1, ...)
+    members: ir.Table  # the members (pseudonym, index_date, derived, rules, _n null), then per pattern of rules _n
     evidence: ir.Table  # pseudonym, rule, field, entry_key, date: the entries that made a criterion hold
     rules: list[str]
     derived: list[str] = field(default_factory=list)
@@ -67,8 +67,8 @@ class _Compiler:
             return rows
         if leaf.window and not column.date_column:
             raise CohortError(f"{leaf.field}: table {column.table} has no dates, so no window applies")
-        if not leaf.window and leaf.age_min is None and leaf.age_max is None:
-            return rows  # persons without an index event drop out at the join of the counts
+        if not _dated(leaf):
+            return rows  # persons without an index event are not in `people`, whatever their rows
         joined = rows.join(people.select("pseudonym", "index_date", "birth_year"), "pseudonym")
         keep = ibis.literal(True)
         if leaf.window:
@@ -82,11 +82,25 @@ class _Compiler:
                 keep = keep & (age <= leaf.age_max)
         return joined.filter(keep).select("pseudonym", "entry_key", "date")
 
-    def occurrence(self, count: ir.IntegerValue, leaf: Leaf) -> ir.BooleanValue:
-        """Whether a person's number of matching entries meets the leaf's occurrence."""
-        wanted = leaf.occurrence.count
-        return {"at_least": count >= wanted, "at_most": count <= wanted, "exactly": count == wanted}[
-            leaf.occurrence.kind]
+    def held(self, rows: ir.Table, leaf: Leaf, people: ir.Table) -> ir.BooleanValue:
+        """Whether each person of `people` has as many matching `rows` as the leaf's occurrence asks."""
+        wanted = leaf.occurrence
+        if wanted == Occurrence() and leaf.section == "derived" and not _dated(leaf):  # a column of `people`
+            return predicate(people, leaf, self.derived[leaf.field.split(".", 1)[1]], self.catalogue).fill_null(False)
+        if wanted == Occurrence():
+            return people.pseudonym.isin(rows.pseudonym)
+        counts = rows.group_by("pseudonym").agg(_n=rows.count())
+        meets = {"at_least": counts._n >= wanted.count, "at_most": counts._n <= wanted.count,
+                 "exactly": counts._n == wanted.count}[wanted.kind]
+        if {"at_least": wanted.count <= 0, "at_most": True, "exactly": wanted.count == 0}[wanted.kind]:
+            # no entry at all meets it too: every person but those whose count does not
+            return ~people.pseudonym.isin(counts.filter(~meets).pseudonym)
+        return people.pseudonym.isin(counts.filter(meets).pseudonym)
+
+
+def _dated(leaf: Leaf) -> bool:
+    """Whether the leaf's entries are kept by their dates: a window, or an age at the event."""
+    return leaf.window is not None or leaf.age_min is not None or leaf.age_max is not None
 
 
 def _one_per_person(rows: ir.Table, which: str) -> ir.Table:
@@ -164,16 +178,9 @@ def compile_cohort(definition: Cohort, store: AnalysisStore, catalogue: Catalogu
     found: list[tuple[int, Leaf, bool]] = [(position, leaf, negated) for position, rule in enumerate(definition.rules)
                                            for leaf, negated in _leaves(rule.criteria)]
     rules = [f"rule_{position + 1}" for position in range(len(definition.rules))]
-    # every leaf's matching rows in one long table, counted per person in one pass: a flat plan compiles fast
-    parts = [compiler.rows(leaf, people).mutate(leaf=ibis.literal(k)) for k, (_, leaf, _) in enumerate(found)]
-    if parts:
-        tagged = _union(parts)
-        counts = tagged.group_by("pseudonym").agg(**{f"_n{k}": tagged.count(where=tagged.leaf == k)
-                                                    for k in range(len(found))})
-        joined = people.left_join(counts, people.pseudonym == counts.pseudonym)
-        people = joined.select(*(joined[c] for c in people.columns),
-                               *(joined[f"_n{k}"].fill_null(0).name(f"_n{k}") for k in range(len(found))))
-    people = people.mutate(**{f"_l{k}": compiler.occurrence(people[f"_n{k}"], leaf)
+    # each leaf a semi-join (IN) of its matching rows, counted per person only when its occurrence asks for it
+    matched = [compiler.rows(leaf, people) for _, leaf, _ in found]
+    people = people.mutate(**{f"_l{k}": compiler.held(matched[k], leaf, people)
                               for k, (_, leaf, _) in enumerate(found)})
     people = people.mutate(**{rules[position]: _held(rule.criteria, people,
                                                      [f"_l{k}" for k, (p, _, _) in enumerate(found) if p == position])
@@ -187,6 +194,7 @@ def compile_cohort(definition: Cohort, store: AnalysisStore, catalogue: Catalogu
                                  date=index_rows.date)
     shown = [k for k, (_, _, negated) in enumerate(found) if not negated]  # absence has no entry to show
     if shown:
+        tagged = _union([matched[k].mutate(leaf=ibis.literal(k)) for k in shown])
         hits = tagged.join(people, "pseudonym")
         keep = ibis.literal(False)
         for k in shown:
@@ -196,22 +204,20 @@ def compile_cohort(definition: Cohort, store: AnalysisStore, catalogue: Catalogu
         field = ibis.cases(*((hits.leaf == k, found[k][1].field) for k in shown))
         evidence = _union([evidence, hits.select(pseudonym=hits.pseudonym, rule=rule, field=field,
                                                  entry_key=hits.entry_key, date=hits.date)])
-    hidden = [c for c in people.columns if c.startswith(("_n", "_l"))]
-    people = people.drop(*hidden) if hidden else people
-    return Compiled(people=people, members=_members(people, rules), evidence=evidence,
-                    rules=[r.name for r in definition.rules], derived=derived_names)
+    people = people.select(*(c for c in people.columns if not c.startswith("_l")))
+    return Compiled(people=people, members=_members(people, rules, ["pseudonym", "index_date", *derived_names]),
+                    evidence=evidence, rules=[r.name for r in definition.rules], derived=derived_names)
 
 
-def _members(people: ir.Table, rules: list[str]) -> ir.Table:
-    """The members with the attrition as whole-table window counts: one query gives both, members only sent."""
-    counts: dict[str, ir.Value] = {"_initial": people.count().over(ibis.window())}
-    so_far = ibis.literal(True)
-    for position, name in enumerate(rules, start=1):
-        so_far = so_far & people[name]
-        counts[f"_after_{position}"] = ibis.ifelse(so_far, 1, 0).sum().over(ibis.window())
-        counts[f"_alone_{position}"] = ibis.ifelse(people[name], 0, 1).sum().over(ibis.window())
-    counted = people.mutate(**counts)
-    return counted.filter(counted.included).drop("included", *rules)
+def _members(people: ir.Table, rules: list[str], kept: list[str]) -> ir.Table:
+    """The members (`_n` null), then one row per pattern of rules held with its number of persons (`_n`).
+
+    One query gives the members and the attrition; the people it reads are computed once (a shared CTE).
+    """
+    members = people.filter(people.included).select(*kept, *rules, _n=ibis.null("int64"))
+    groups = people.group_by(rules).agg(_n=people.count()) if rules else people.aggregate(_n=people.count())
+    groups = groups.select(*(ibis.null(people[c].type()).name(c) for c in kept), *rules, _n=groups._n.cast("int64"))
+    return _union([members, groups]).order_by("pseudonym")
 
 
 def _union(parts: list[ir.Table]) -> ir.Table:

@@ -65,15 +65,29 @@ def catalogue_of(store: AnalysisStore, dictionary: Dictionary | None = None) -> 
 
 
 def attrition_of(people: pa.Table, rules: list[str]) -> Attrition:
-    """The attrition table from the people's rule columns: remaining after rules 1..i, failing rule i alone."""
+    """The attrition table from rows of rule columns (rule_1, ...), each standing for `_n` persons (else one):
+    remaining after rules 1..i, failing rule i alone."""
+    weight = (people.column("_n").combine_chunks() if "_n" in people.column_names
+              else pa.array([1] * people.num_rows, pa.int64()))
+
+    def total(mask: pa.Array) -> int:
+        return pc.sum(pc.if_else(mask, weight, 0)).as_py() or 0
+
     so_far = pa.array([True] * people.num_rows, pa.bool_())
     rows = []
     for position, name in enumerate(rules, start=1):
         held = people.column(f"rule_{position}").combine_chunks()
         so_far = pc.and_(so_far, held)
-        rows.append((name, pc.sum(so_far.cast(pa.int64())).as_py() or 0,
-                     pc.sum(pc.invert(held).cast(pa.int64())).as_py() or 0))
-    return Attrition(initial=people.num_rows, rules=rows)
+        rows.append((name, total(so_far), total(pc.invert(held))))
+    return Attrition(initial=pc.sum(weight).as_py() or 0, rules=rows)
+
+
+def _sorted(members: pa.Table) -> pa.Table:
+    """`members` by pseudonym as Arrow orders them (the backend sorted them already unless its collation differs)."""
+    names = members.column("pseudonym").combine_chunks()
+    if len(names) < 2 or pc.all(pc.less_equal(names[:-1], names[1:])).as_py():
+        return members
+    return members.sort_by("pseudonym")
 
 
 def run(definition: Cohort, store: AnalysisStore, dictionary: Dictionary | None = None, *,
@@ -81,7 +95,8 @@ def run(definition: Cohort, store: AnalysisStore, dictionary: Dictionary | None 
     """Compile `definition` once and run it on `store`.
 
     With `people` every person with an index event comes back with their rules (and the attrition is counted from
-    them); without, only the members travel, the attrition counted in the same query. `evidence` adds its query.
+    them); without, only the members travel, with the number of persons per pattern of rules held for the attrition,
+    in the same query. `evidence` adds its query.
     """
     compiled = compile_cohort(definition, store, catalogue_of(store, dictionary))
     everyone = None
@@ -92,15 +107,9 @@ def run(definition: Cohort, store: AnalysisStore, dictionary: Dictionary | None 
         attrition = attrition_of(everyone, compiled.rules)
     else:
         fetched = store.to_arrow(compiled.members)
-        if fetched.num_rows:
-            first = fetched.slice(0, 1).to_pylist()[0]
-            attrition = Attrition(initial=int(first["_initial"]), rules=[
-                (name, int(first[f"_after_{i}"]), int(first[f"_alone_{i}"]))
-                for i, name in enumerate(compiled.rules, start=1)])
-        else:  # no member: the counts come from everyone
-            attrition = attrition_of(store.to_arrow(compiled.people), compiled.rules)
-        members = fetched.select(["pseudonym", "index_date", *compiled.derived])
-        members = members.sort_by("pseudonym") if members.num_rows else members
+        counted = pc.is_valid(fetched.column("_n"))
+        attrition = attrition_of(fetched.filter(counted), compiled.rules)
+        members = _sorted(fetched.filter(pc.invert(counted)).select(["pseudonym", "index_date", *compiled.derived]))
     found = (store.to_arrow(compiled.evidence.order_by(["pseudonym", "rule", "field", "date", "entry_key"]))
              if evidence else None)
     return CohortResult(count=members.num_rows, attrition=attrition, members=members, people=everyone,
