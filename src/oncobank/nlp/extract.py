@@ -21,9 +21,11 @@ SENTENCE_END = re.compile(
     r"(?<=[.!?])[ \t]+(?=[^\d\s])|\n+(?=[^a-zа-яё(\d\s])|\n\s*\n|(?<=[.!?])$"
 )
 TITLE = 200  # characters at the top where the report's title (its first two lines) stands
-TITLE_LINE = 80  # a title line's first characters; the rest of a long line is body text
-TITLE_WEIGHTS = (20, 10)  # a phrase in the first line counts 20 times, in the second 10 times, in the body once
-ROMAN = re.compile(r"VII|VI|IV|V|III|II|I", re.IGNORECASE)
+TITLE_LINE = 80  # the first line's first characters are its title; the rest of a long line is body text
+SUBTITLE = 60  # a second line this short is part of the title
+LISTED = re.compile(r"\s*(?:,|и|или|and|or)?\s*(?:в|во|in|the)?\s*", re.IGNORECASE)  # between two listed sites
+LEVEL_RANGE = re.compile(r"(?P<a>VII|VI|IV|V|III|II|I)(?:\s*[–-]\s*(?P<b>VII|VI|IV|V|III|II|I))?", re.IGNORECASE)
+LEVELS = ["I", "II", "III", "IV", "V", "VI", "VII"]
 UNCERTAIN = 0.5  # a hedged finding keeps half its rule's confidence
 
 
@@ -84,6 +86,15 @@ class _Compiled:
         return matched_value(m, self.terms[1]) if m else None
 
 
+def _levels(text: str) -> list[str]:
+    """Lymph-node levels as listed: "II-IV, VI" -> II, III, IV, VI."""
+    out = []
+    for m in LEVEL_RANGE.finditer(text):
+        a, b = LEVELS.index(m.group("a").upper()), LEVELS.index((m.group("b") or m.group("a")).upper())
+        out += LEVELS[a : b + 1] if a <= b else [LEVELS[a], LEVELS[b]]
+    return out
+
+
 def _converted(units: UnitSystem, value: float, unit: str, to: str) -> float | None:
     if unit == to:
         return value
@@ -111,8 +122,11 @@ class Extractor:
 
     def classify(self, text: str) -> str | None:
         """The report type whose detection patterns the title matches (else the body most often)."""
-        lines = [line[:TITLE_LINE] for line in text[:TITLE].splitlines() if line.strip()][:2]
-        weighted = list(zip(lines, TITLE_WEIGHTS, strict=False))
+        lines = [line.strip() for line in text[:TITLE].splitlines() if line.strip()][:2]
+        # the first line's start is the title; a second line only when it is short (a title on two lines)
+        weighted = [(lines[0][:TITLE_LINE], 20)] if lines else []
+        if len(lines) > 1 and len(lines[1]) <= SUBTITLE:
+            weighted.append((lines[1], 10))
         best, score = None, 0
         for kind, patterns in self.detect:
             s = sum(w * len(p.findall(line)) for p in patterns for line, w in weighted)
@@ -205,8 +219,7 @@ class Extractor:
                         done = not c.rule.multi
                         break
             elif kind == "sites" and c.terms:
-                for m, value in _term_hits(c.terms, sentence):
-                    yield self._fact(c, field_name, value, offset, m.span())
+                yield from self._sites(c, field_name, sentence, offset)
             elif kind == "assert":
                 hit = self._assert(c, sentence)
                 if hit:
@@ -222,6 +235,18 @@ class Extractor:
                     if produced and not c.rule.multi and kind != "capture":
                         done = True
                         break
+
+    def _sites(self, c: _Compiled, field_name: str, sentence: str, offset: int) -> Iterator[Fact]:
+        """Every site named, but not one negated, nor one listed with a negated site ("в лёгких и костях нет")."""
+        assert c.terms is not None
+        hits = list(_term_hits(c.terms, sentence))
+        negated = [self._context(c, sentence, m)[0] for m, _ in hits]
+        for i in range(len(hits) - 2, -1, -1):
+            if negated[i + 1] and LISTED.fullmatch(sentence[hits[i][0].end() : hits[i + 1][0].start()]):
+                negated[i] = True
+        for (m, value), no in zip(hits, negated, strict=True):
+            if not no:
+                yield self._fact(c, field_name, value, offset, m.span())
 
     def _records(self, c: _Compiled, parts: list[tuple[int, str]]) -> Iterator[Fact]:
         assert c.records is not None and c.rule.field and c.rule.key
@@ -279,7 +304,7 @@ class Extractor:
         if text is None:
             return []
         if how == "levels":
-            return [v.upper() for v in ROMAN.findall(text)]
+            return _levels(text)
         if how == "terms":
             code = c.lookup(text)
             return [code] if code else []
@@ -289,6 +314,9 @@ class Extractor:
 
     def _quantity(self, c: _Compiled, m: re.Match[str]) -> int | float | None:
         value: float | None = number(m.group("value"))
+        times = m.groupdict().get("times")
+        if times and value is not None:
+            value *= next((n for phrase, n in c.rule.times.items() if re.fullmatch(phrase, times.strip(), re.I)), 1)
         unit = (m.groupdict().get("unit") or c.rule.default_unit or c.rule.unit or "").strip()
         if c.rule.unit and unit and value is not None:
             value = _converted(self.units, value, unit, c.rule.unit)

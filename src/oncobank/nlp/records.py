@@ -22,6 +22,7 @@ class Hit:
     value: Any
     start: int  # span in the document
     end: int
+    shared: bool = False  # taken from the sentence, not the record's own stretch: a later own value replaces it
 
 
 @dataclass
@@ -64,11 +65,14 @@ class RecordRule:
         for index, (offset, sentence) in enumerate(sentences):
             if self.within is not None and not self.within.search(sentence):
                 continue
-            keys = []
+            keys: list[tuple[re.Match[str], bool]] = []
             for m in self.key[0].finditer(sentence):
                 negated, uncertain = context(sentence, m)
-                if not negated:
-                    keys.append((m, uncertain))
+                if negated:
+                    continue
+                if keys and self._same(sentence, keys[-1][0], m):
+                    continue  # "Кости: очаг в L2 позвонке", "RET/PTC1 (CCDC6::RET)": one record named twice
+                keys.append((m, uncertain))
             starts = _stretches(sentence, [m for m, _ in keys])
             for j, (m, uncertain) in enumerate(keys):
                 lo, hi = starts[j], starts[j + 1] if j + 1 < len(keys) else len(sentence)
@@ -79,8 +83,10 @@ class RecordRule:
                     hit = self._part(pattern, part, sentence, lo, hi)
                     if hit is None and part.shared:
                         hit = self._part(pattern, part, sentence, 0, len(sentence))
+                        if hit is not None:
+                            hit.shared = True
                     if hit is not None:
-                        record.parts[name] = Hit(hit.value, offset + hit.start, offset + hit.end)
+                        record.parts[name] = Hit(hit.value, offset + hit.start, offset + hit.end, hit.shared)
                 self._add(records, record)
         return records
 
@@ -111,7 +117,13 @@ class RecordRule:
             records.append(record)
             return
         for name, hit in record.parts.items():
-            best.parts.setdefault(name, hit)
+            if name not in best.parts or (best.parts[name].shared and not hit.shared):
+                best.parts[name] = hit
+
+    def _same(self, sentence: str, a: re.Match[str], b: re.Match[str]) -> bool:
+        """Two key phrases of one value with no clause break between them name the same record."""
+        same = matched_value(a, self.key[1]) == matched_value(b, self.key[1])
+        return same and CLAUSE.search(sentence, a.end(), b.start()) is None
 
     def _distance(self, a: Record, b: Record) -> float | None:
         """How far apart two records' numbers are (relative); None when a number or an own code disagrees."""

@@ -47,6 +47,7 @@ class Rule(BaseModel):
     default_unit: str | None = None
     values: dict[str, str] = Field(default_factory=dict)  # assert: what "yes" / "no" are called in the field
     ranked: bool = False  # term: the value listed first wins wherever it stands (SPECT/CT over a planar scan)
+    times: dict[str, int] = Field(default_factory=dict)  # quantity: a `times` group ("2 раза в день") multiplies
     highest: bool = False  # quantity: the largest value in the report, not the first
     multi: bool = False  # the field holds a list (sites, levels): every match adds one value
     context: bool = True  # apply negation / uncertainty
