@@ -10,13 +10,15 @@ from oncobank.ingest.limits import storable
 from oncobank.ingest.mapping import Source
 from oncobank.ingest.rows import SourceRow
 from oncobank.ingest.tables import csv_rows
+from oncobank.nlp import ocr
 from oncobank.store.attachments import MAX_BYTES
 
 MAX_TEXT = 200_000  # characters kept of one document's text
 
 
 def extract_text(data: bytes) -> str:
-    """Text of a PDF (its text layer, page by page) or of a UTF-8 text file; ValueError when neither."""
+    """Text of a PDF (its text layer, page by page; read by OCR when it has none), of a scanned image (OCR) or of
+    a UTF-8 text file; ValueError when none of these."""
     if data.startswith(b"%PDF-"):
         import io
 
@@ -25,9 +27,12 @@ def extract_text(data: bytes) -> str:
 
         try:
             reader = PdfReader(io.BytesIO(data))
-            return "\n".join(page.extract_text() or "" for page in reader.pages)
+            text = "\n".join(page.extract_text() or "" for page in reader.pages)
         except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
             raise ValueError(f"PDF cannot be read: {exc.__class__.__name__}") from None
+        return text if text.strip() else ocr.pdf_text(data)  # a scan saved as PDF: pages of images only
+    if ocr.image_type(data) is not None:
+        return ocr.image_text(data)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -60,5 +65,6 @@ def document_rows(source: Source, path: Path, name: str) -> Iterator[SourceRow]:
             continue
         fields["document_text"] = storable(text[:MAX_TEXT])  # a text layer may hold NULs
         fields["document_sha256"] = hashlib.sha256(data).hexdigest()
-        fields["document_media_type"] = "application/pdf" if data.startswith(b"%PDF-") else "text/plain"
+        fields["document_media_type"] = ("application/pdf" if data.startswith(b"%PDF-")
+                                         else ocr.image_type(data) or "text/plain")
         yield SourceRow(name, row.location, fields)
