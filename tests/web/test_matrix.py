@@ -84,6 +84,10 @@ NEEDS: dict[tuple[str, str], Any] = {
     ("POST", "/entries/{entry_id}/reinstate"): WRITE,
     ("GET", "/entries/{entry_id}/review"): REVIEW,
     ("POST", "/entries/{entry_id}/review"): REVIEW,
+    # Data quality (routes_quality.py): scores for whoever reads the analysis store or patients; problem records,
+    # identified on the clinical store, for those who read patients.
+    ("GET", "/quality"): READ | {"researcher"},
+    ("GET", "/quality/issues"): READ,
 }
 
 

@@ -18,15 +18,18 @@ from oncobank.ingest.models import DataIssue
 from oncobank.quality.model import Check
 from oncobank.quality.run import Result
 from oncobank.store import audit
+from oncobank.store.access import Actor
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.models import Centre, Entry, EntryVersion, Patient
 
 
-def identify(store: ClinicalStore, rows: list[dict[str, Any]], check: str) -> list[dict[str, Any]]:
+def identify(store: ClinicalStore, rows: list[dict[str, Any]], check: str,
+             actor: Actor | None = None) -> list[dict[str, Any]]:
     """`rows` (pseudonym, entry_key, ...) with `registry_id`, `entry_id` and the command that opens each record;
-    rows of patients outside the acting user's reach (or unknown to the store) are left out."""
+    rows of patients outside the reach of `actor` (default the store's acting user), or unknown to the store, are
+    left out."""
     keys = Keys(publish_secret(store.engine.url, create=False))
-    actor = store.actor
+    actor = actor or store.actor
     with store.session() as s:
         patients = s.execute(select(Patient.id, Patient.registry_id, Patient.centre_id)).all()
         known = {keys.pseudonym(p.registry_id): p for p in patients if actor is None or actor.reaches(p.centre_id)}
