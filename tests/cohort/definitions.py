@@ -2,6 +2,16 @@
 
 Ages at index are the index year minus the birth year (patient 1: 2019 - 1960 = 59; 2: 2018 - 1955 = 63;
 3: 2020 - 1950 = 70; 4: 2021 - 1980 = 41; 5: 2022 - 1990 = 32). 1 mCi = 37 MBq.
+
+Windows anchored to an I-131 course (registry.py): patient 1's courses 2019-03-01, 2019-09-01, 2020-03-01 and PD
+2021-01-15; 2: course 2018-05-01, PD 2019-06-01; 3: course 2020-04-01, PD 2021-08-01; 5: course 2022-06-01, SD.
+12-16 months after a course: 1's windows end 2020-07-01, 2021-01-01 and 2021-07-01 but start after or end before
+2021-01-15 (2020-03-01..07-01, 2020-09-01..2021-01-01, 2021-03-01..07-01): no; 2: 2019-05-01..09-01 holds
+2019-06-01; 3: 2021-04-01..2021-08-01 holds 2021-08-01 (the end is inclusive). 10-11 months after any course: only
+1's last, 2021-01-01..02-01 (2: 2019-03-01..04-01, 3: 2021-02-01..03-01 miss); after the first course only
+(2020-01-01..02-01 for 1) nobody. Courses 0-12 months after a course: 1 has all three within 12 months of the
+first (2020-03-01 is the window's last day), counted once each although three courses anchor windows; the others
+have one. Courses 1 day or more before lenvatinib (3 only, 2021-01-01): 3's of 2020-04-01.
 """
 
 from __future__ import annotations
@@ -16,6 +26,8 @@ FIRST_I131 = {"field": "radioiodine.procedure", "op": "=", "value": "therapy", "
 WOMEN = {"kind": "leaf", "field": "patient.sex", "op": "=", "value": "F"}
 V600E = {"kind": "leaf", "field": "genetics.variant", "op": "=", "value": "V600E",
          "same_entry": [{"field": "genetics.result", "op": "=", "value": "detected"}]}
+I131 = {"field": "radioiodine.procedure", "op": "=", "value": "therapy"}
+PD = {"kind": "leaf", "field": "imaging.recist_response", "op": "=", "value": "PD"}
 STAGE_IV = {"kind": "leaf", "field": "tumour_stage.stage_group", "op": "in", "value": ["IV", "IVA", "IVB", "IVC"]}
 
 
@@ -62,6 +74,18 @@ SUITE: dict[str, tuple[Cohort, set[int]]] = {
         [("55 or older", {"kind": "leaf", "field": "derived.age_band", "op": "=", "value": "55+"})],
         derived=[{"name": "age_band", "expr": "thyroid_stage.age_at_diagnosis",
                   "band": {"edges": [55], "labels": ["<55", "55+"]}}]), {1, 2, 3}),
+    "anchored window: PD 12-16 months after an I-131 course": (_cohort([("PD 12-16 months after I-131", {
+        **PD, "window": {"start": 12, "end": 16, "unit": "months", "anchor": I131}})]), {2, 3}),
+    "anchored window: PD 10-11 months after any I-131 course": (_cohort([("PD 10-11 months after I-131", {
+        **PD, "window": {"start": 10, "end": 11, "unit": "months", "anchor": I131}})]), {1}),
+    "anchored window: PD 10-11 months after the first I-131 course": (_cohort([("PD after the first course", {
+        **PD, "window": {"start": 10, "end": 11, "unit": "months", "anchor": {**I131, "which": "first"}}})]), set()),
+    "anchored window: exactly 3 courses within 12 months of a course": (_cohort([("3 courses in a year", {
+        "kind": "leaf", **I131, "occurrence": {"kind": "exactly", "count": 3},
+        "window": {"start": 0, "end": 12, "unit": "months", "anchor": I131}})]), {1}),
+    "anchored window: I-131 before the first targeted therapy, diagnosis as index": (_cohort([("I-131 before", {
+        "kind": "leaf", **I131, "window": {"end": -1, "anchor": {"field": "targeted_therapy.drug", "op": "present",
+                                                                  "which": "first"}}})]), {3}),
     "age at the event": (_cohort([("V600E found at 60 or older", {**V600E, "age_min": 60})]), {3}),
 }
 

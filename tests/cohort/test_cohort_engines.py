@@ -30,6 +30,8 @@ def test_suite_and_attrition_on_postgresql(cohort_delta: PublishDelta, pg_url: s
     ({"field": "thyroid_activity.total_mbq", "op": ">", "value": 1, "window": {"end": 0}}, "has no dates"),
     ({"field": "diagnosis.stage", "op": "present"}, "table thyroid_diagnosis has no column stage"),
     ({"field": "derived.age", "op": ">", "value": 1}, "declares no derived field"),
+    ({"field": "imaging.recist_response", "op": "=", "value": "PD", "window": {"start": 0, "anchor": {
+        "field": "thyroid_activity.total_mbq", "op": ">", "value": 1}}}, "cannot anchor a window"),
 ])
 def test_a_definition_the_store_cannot_answer_is_refused(analysis_url: str, leaf: dict, message: str) -> None:
     definition = Cohort.model_validate({"index": {"field": "diagnosis.icd10", "op": "present"},

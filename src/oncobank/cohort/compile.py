@@ -67,11 +67,13 @@ class _Compiler:
             return rows
         if leaf.window and not column.date_column:
             raise CohortError(f"{leaf.field}: table {column.table} has no dates, so no window applies")
-        if not _dated(leaf):
+        if leaf.window and leaf.window.anchor is not None:
+            rows = self.after_anchor(rows, leaf.window, people)
+        if not _dated(leaf, index_only=True):
             return rows  # persons without an index event are not in `people`, whatever their rows
         joined = rows.join(people.select("pseudonym", "index_date", "birth_year"), "pseudonym")
         keep = ibis.literal(True)
-        if leaf.window:
+        if leaf.window and leaf.window.anchor is None:
             keep = keep & _within(joined.date, joined.index_date, leaf.window)
         if leaf.age_min is not None or leaf.age_max is not None:
             when = joined.date if column.date_column else joined.index_date
@@ -81,6 +83,18 @@ class _Compiler:
             if leaf.age_max is not None:
                 keep = keep & (age <= leaf.age_max)
         return joined.filter(keep).select("pseudonym", "entry_key", "date")
+
+    def after_anchor(self, rows: ir.Table, window: Window, people: ir.Table) -> ir.Table:
+        """The `rows` within `window` of any entry matching the window's anchor, each row once."""
+        assert window.anchor is not None
+        if window.anchor.section != "derived" and not self.catalogue.column(window.anchor.field).date_column:
+            raise CohortError(f"{window.anchor.field}: table {self.catalogue.column(window.anchor.field).table} has "
+                              "no dates, so it cannot anchor a window")
+        anchor = self.rows(window.anchor, people)
+        anchors = anchor.select(pseudonym=anchor.pseudonym, _at=anchor.date)
+        joined = rows.join(anchors, "pseudonym")
+        kept = joined.filter(_within(joined.date, joined._at, window))
+        return kept.select("pseudonym", "entry_key", "date").distinct()
 
     def held(self, rows: ir.Table, leaf: Leaf, people: ir.Table) -> ir.BooleanValue:
         """Whether each person of `people` has as many matching `rows` as the leaf's occurrence asks."""
@@ -98,9 +112,10 @@ class _Compiler:
         return people.pseudonym.isin(counts.filter(meets).pseudonym)
 
 
-def _dated(leaf: Leaf) -> bool:
-    """Whether the leaf's entries are kept by their dates: a window, or an age at the event."""
-    return leaf.window is not None or leaf.age_min is not None or leaf.age_max is not None
+def _dated(leaf: Leaf, index_only: bool = False) -> bool:
+    """Whether the leaf's entries are kept by their dates: a window (`index_only`: of the index date), or an age."""
+    window = leaf.window is not None and not (index_only and leaf.window.anchor is not None)
+    return window or leaf.age_min is not None or leaf.age_max is not None
 
 
 def _one_per_person(rows: ir.Table, which: str) -> ir.Table:
@@ -149,6 +164,9 @@ def _within(date: ir.DateValue, index: ir.DateValue, window: Window) -> ir.Boole
 def _uses_birth_year(definition: Cohort) -> bool:
     """Whether any leaf asks for an age or any derived field for the birth year (else no join with `patient`)."""
     leaves = [definition.index] + [leaf for rule in definition.rules for leaf, _ in _leaves(rule.criteria)]
+    while anchors := [leaf.window.anchor for leaf in leaves if leaf.window and leaf.window.anchor
+                      and leaf.window.anchor not in leaves]:
+        leaves += anchors
     return (any(leaf.age_min is not None or leaf.age_max is not None for leaf in leaves)
             or any("birth_year" in item.expr for item in definition.derived))
 

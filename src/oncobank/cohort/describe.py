@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oncobank.cohort.model import Group, Leaf, Node
+from oncobank.cohort.model import Group, Leaf, Node, Window
 from oncobank.dictionary import Dictionary
 
 OPS = {"=": ("=", "="), "!=": ("≠", "≠"), "<": ("<", "<"), "<=": ("≤", "≤"), ">": (">", ">"), ">=": ("≥", "≥"),
@@ -13,6 +13,8 @@ KINDS = {"all": (" and ", " и "), "any": (" or ", " или "), "not": ("not ", 
          "at_least": ("at least {n} of: ", "не менее {n} из: "), "at_most": ("at most {n} of: ", "не более {n} из: ")}
 FIXED = {"patient.sex": ("sex", "пол"), "derived.age_at_index": ("age at index, years", "возраст на дату индекса, лет")}
 SEX = {"F": ("female", "женский"), "M": ("male", "мужской")}
+UNITS = {"days": ("days", "дн."), "months": ("months", "мес."), "years": ("years", "г.")}
+INDEX_DATE = ("the index date", "даты индекса")
 
 
 def _pick(pair: tuple[str, str], lang: str) -> str:
@@ -45,8 +47,32 @@ def value_label(reference: str, value: object, dictionary: Dictionary, lang: str
     return str(value)
 
 
+def window_phrase(window: Window, dictionary: Dictionary, lang: str) -> str:
+    """When the entries count, relative to the index date or the anchor: "12–16 months after the index date"."""
+    point = f"({sentence(window.anchor, dictionary, lang)})" if window.anchor else _pick(INDEX_DATE, lang)
+    start, end = window.start, window.end
+    ru = lang == "ru"
+    unit = _pick(UNITS[window.unit], lang)
+    if not ru and {abs(v) for v in (start, end) if v is not None} == {1}:
+        unit = unit.removesuffix("s")  # 1 day, 1 month
+    if start is not None and start >= 0:
+        if end is None:
+            return f"не ранее чем через {start} {unit} после {point}" if ru else f"{start} {unit} or more after {point}"
+        return f"через {start}–{end} {unit} после {point}" if ru else f"{start}–{end} {unit} after {point}"
+    if end is not None and end <= 0:
+        if start is None:
+            return f"не позднее чем за {-end} {unit} до {point}" if ru else f"{-end} {unit} or more before {point}"
+        return f"за {-end}–{-start} {unit} до {point}" if ru else f"{-end}–{-start} {unit} before {point}"
+    low = "…" if start is None else f"{start:+d}"
+    high = "…" if end is None else f"{end:+d}"
+    return f"от {low} до {high} {unit} от {point}" if ru else f"from {low} to {high} {unit} of {point}"
+
+
 def sentence(node: Node, dictionary: Dictionary, lang: str = "en") -> str:
     """`node` as one normalised sentence."""
+    if isinstance(node, Leaf) and node.window is not None:
+        return f"{sentence(node.model_copy(update={'window': None}), dictionary, lang)}, " \
+               f"{window_phrase(node.window, dictionary, lang)}"
     if isinstance(node, Leaf):
         op = _pick(OPS[node.op], lang)
         name = field_label(node.field, dictionary, lang)

@@ -2,6 +2,8 @@
 
 A criterion leaf is "field – comparator – value" on a published column (`section.field` of the dictionary, or
 `table.column` of a derived table); groups (ALL / ANY / NOT / AT_LEAST n / AT_MOST n) nest leaves into a tree.
+Schema version 2 adds windows anchored to another criterion's matching entries (`window.anchor`); a version 1
+definition reads unchanged.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 Comparator = Literal["=", "!=", "<", "<=", ">", ">=", "between", "in", "not_in", "under", "contains", "missing",
                      "present"]
@@ -32,16 +34,23 @@ class Occurrence(Strict):
 
 
 class Window(Strict):
-    """A time window relative to the index date: from `start` to `end` units after it (negative: before), inclusive."""
+    """A time window from `start` to `end` units after (negative: before) the index date, inclusive.
+
+    With `anchor`, the window is relative to the date of any entry matching that criterion instead (its own
+    `which`, window and same-entry conditions apply): "PD 12-16 months after an I-131 course".
+    """
 
     start: int | None = None
     end: int | None = None
     unit: Literal["days", "months", "years"] = "days"
+    anchor: Leaf | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Window:
         if self.start is not None and self.end is not None and self.start > self.end:
             raise ValueError(f"window start {self.start} is after its end {self.end}")
+        if self.anchor is not None and self.anchor.occurrence != Occurrence():
+            raise ValueError("a window's anchor takes no occurrence: the window is relative to each of its entries")
         return self
 
 
@@ -150,7 +159,7 @@ class Derived(Strict):
 class Cohort(Strict):
     """A cohort definition: who enters (index event), the inclusion rules in order, derived fields."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1, 2] = SCHEMA_VERSION
     name: str = Field("cohort", min_length=1, max_length=200)
     description: str = ""
     index: Leaf
@@ -166,6 +175,8 @@ class Cohort(Strict):
         names = [r.name for r in self.rules]
         if len(set(names)) != len(names):
             raise ValueError("rule names must be unique")
+        if self.schema_version < 2 and any(_anchored(rule.criteria) for rule in self.rules):
+            raise ValueError("a window anchored to another criterion needs schema_version 2")
         return self
 
     def digest(self) -> str:
@@ -174,9 +185,18 @@ class Cohort(Strict):
         return hashlib.sha256(text.encode()).hexdigest()
 
 
+def _anchored(node: Leaf | Group) -> bool:
+    """Whether a leaf of the tree has a window anchored to another criterion."""
+    if isinstance(node, Leaf):
+        return node.window is not None and node.window.anchor is not None
+    return any(_anchored(item) for item in node.items)
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of a cohort definition (its version in `schema_version`)."""
     return Cohort.model_json_schema()
 
 
+Window.model_rebuild()
+Leaf.model_rebuild()
 Group.model_rebuild()
