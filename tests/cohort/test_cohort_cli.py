@@ -1,10 +1,12 @@
 """`oncobank cohort` end to end on the hand-built registry's analysis store: create, run (then from the cache),
-attrition, members, versions, and bad input refused with one error line."""
+attrition, members, versions, bad input refused with one error line, and only roles that may read the analysis store
+(GRANTS: researcher, data manager, administrator) run cohorts."""
 
 from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pyarrow.csv as pcsv
@@ -13,8 +15,11 @@ from typer.testing import CliRunner
 
 from oncobank.cli.main import app
 from oncobank.cohort.model import Cohort
+from oncobank.dictionary import load_module
 from oncobank.engine.delta import PublishDelta
 from oncobank.engine.sinks import open_sink
+from oncobank.store.clinical import ClinicalStore
+from oncobank.store.db import connect
 
 from .checks import pseudonyms
 from .definitions import ATTRITION, ATTRITION_TABLE
@@ -23,9 +28,63 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sqlite_template: Path,
+         register_accounts: Callable[[str], None]) -> Path:
+    """A data home whose registry store holds the accounts: admin, a researcher and a clinician."""
     monkeypatch.setenv("ONCOBANK_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("ONCOBANK_DB", raising=False)
+    (tmp_path / "home").mkdir()
+    registry = tmp_path / "home" / "oncobank.sqlite"
+    shutil.copy(sqlite_template, registry)
+    register_accounts(f"sqlite:///{registry}")
+    engine = connect(f"sqlite:///{registry}")
+    store = ClinicalStore(engine, load_module("core"))
+    store.ensure_centre("C01", "Centre one")
+    store.ensure_user("dr_petrova", role="clinician", centre="C01")
+    store.ensure_user("analyst", role="researcher")
+    engine.dispose()
     return tmp_path
+
+
+def _saved_five(home: Path) -> None:
+    source = home / "attrition.json"
+    source.write_text(ATTRITION.model_dump_json())
+    assert runner.invoke(app, ["cohort", "create", "five", "--from", str(source)]).exit_code == 0
+
+
+def test_a_researcher_runs_cohorts(home: Path, analysis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _saved_five(home)
+    monkeypatch.setenv("ONCOBANK_USER", "analyst")
+    result = runner.invoke(app, ["cohort", "run", "five", "--analysis", analysis_url, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["count"] == 2
+
+
+@pytest.mark.parametrize("command", [["run", "five"], ["attrition", "five"], ["members", "five", "--out", "m.csv"]])
+def test_a_clinician_may_not_run_cohorts(home: Path, analysis_url: str, monkeypatch: pytest.MonkeyPatch,
+                                         command: list[str]) -> None:
+    # GRANTS gives a clinician no READ_ANALYSIS: no count, no attrition, no members file, and nothing cached
+    _saved_five(home)
+    monkeypatch.chdir(home)
+    result = runner.invoke(app, ["cohort", *command, "--analysis", analysis_url, "--user", "dr_petrova"])
+    assert result.exit_code == 1
+    assert "user dr_petrova (clinician) may not run cohorts on the analysis store" in result.output
+    assert "Traceback" not in result.output
+    assert not (home / "m.csv").exists()
+    assert not list((home / "home" / "cohorts" / ".cache").glob("*"))
+
+
+def test_an_unregistered_user_or_no_accounts_is_refused(home: Path, analysis_url: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    _saved_five(home)
+    stranger = runner.invoke(app, ["cohort", "run", "five", "--analysis", analysis_url, "--user", "nobody"])
+    assert stranger.exit_code == 1
+    assert "nobody" in stranger.output
+    monkeypatch.setenv("ONCOBANK_DB", f"sqlite:///{home / 'elsewhere.sqlite'}")
+    missing = runner.invoke(app, ["cohort", "run", "five", "--analysis", analysis_url])
+    assert missing.exit_code == 1
+    assert "no registry accounts at" in missing.output
+    assert not (home / "elsewhere.sqlite").exists()  # not created, so nobody became its administrator
 
 
 def test_sentence_cohort_runs_then_comes_from_the_cache(home: Path, analysis_url: str) -> None:

@@ -1,6 +1,9 @@
 """`oncobank cohort`: parse sentences, save definitions, run them on the analysis store (cached), attrition, members.
 
-These commands read only the analysis store (the researcher's side) and need no clinical store.
+They read only the de-identified analysis store. Whoever runs, counts or exports a cohort must be a user whose role
+may read it (READ_ANALYSIS: researcher, data manager, administrator; not a clinician): the registry's accounts, in
+the clinical store named by --db or ONCOBANK_DB (else the data home's), say so. Parsing a sentence and saving,
+showing or listing definitions touch no data and need no account.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from oncobank.cli.common import JsonOption, LangOption, console, emit_json, fail
+from oncobank.cli.common import DbOption, JsonOption, LangOption, UserOption, console, emit_json, fail
 
 app = typer.Typer(help="Cohort search on the analysis store: criteria trees, sentences, attrition, members.",
                   no_args_is_help=True)
@@ -166,12 +169,33 @@ def list_command(as_json: JsonOption = False, lang: LangOption = "en") -> None:
     console.print(table)
 
 
-def _result(name: str, version: int | None, analysis: str | None) -> tuple[dict[str, Any], Any, bool, float]:
-    """(summary, members, from cache, seconds) for a saved cohort on the analysis store."""
+def may_read_analysis(db: str | None, user: str | None) -> None:
+    """Stop unless the acting user may read the analysis store (READ_ANALYSIS in the registry's accounts).
+
+    The accounts are the clinical store's (the registry the analysis store is published from); a missing SQLite store
+    is not created here, since whoever creates one becomes its administrator.
+    """
+    from oncobank.cli.common import open_store
+    from oncobank.store.access import Permission
+    from oncobank.store.db import default_url, safe_url, sqlite_file
+
+    url = db or default_url()
+    file = sqlite_file(url)
+    if file is not None and not file.is_file():
+        raise fail(f"no registry accounts at {safe_url(url)}: cohorts run only for a user whose role may read the "
+                   "analysis store; give --db (or ONCOBANK_DB) of the registry it is published from")
+    store = open_store(url, "core", need=Permission.READ_ANALYSIS, what="run cohorts on the analysis store", user=user)
+    store.engine.dispose()
+
+
+def _result(name: str, version: int | None, analysis: str | None, db: str | None,
+            user: str | None) -> tuple[dict[str, Any], Any, bool, float]:
+    """(summary, members, from cache, seconds) for a saved cohort on the analysis store, for a user who may read it."""
     from oncobank.cohort import run, saved
     from oncobank.engine import connect
 
     started = time.perf_counter()
+    may_read_analysis(db, user)
     definition = _guarded(lambda: saved.load(name, version))
     with _guarded(lambda: connect(analysis)) as store:
         key = saved.cache_key(definition, store.target.describe(), store.snapshot)
@@ -187,9 +211,10 @@ def _result(name: str, version: int | None, analysis: str | None) -> tuple[dict[
 
 @app.command("run")
 def run_command(name: NameArgument, version: VersionOption = None, analysis: AnalysisOption = None,
-                as_json: JsonOption = False, lang: LangOption = "en") -> None:
+                db: DbOption = None, user: UserOption = None, as_json: JsonOption = False,
+                lang: LangOption = "en") -> None:
     """Run a saved cohort: its count (cached per definition and analysis-store snapshot)."""
-    summary, _, hit, seconds = _result(name, version, analysis)
+    summary, _, hit, seconds = _result(name, version, analysis, db, user)
     if as_json:
         emit_json({**summary, "cached": hit, "seconds": round(seconds, 4)})
         return
@@ -199,9 +224,10 @@ def run_command(name: NameArgument, version: VersionOption = None, analysis: Ana
 
 @app.command("attrition")
 def attrition_command(name: NameArgument, version: VersionOption = None, analysis: AnalysisOption = None,
-                      as_json: JsonOption = False, lang: LangOption = "en") -> None:
+                      db: DbOption = None, user: UserOption = None, as_json: JsonOption = False,
+                      lang: LangOption = "en") -> None:
     """Persons remaining after each inclusion rule in order, and failing each rule alone."""
-    summary, _, _, _ = _result(name, version, analysis)
+    summary, _, _, _ = _result(name, version, analysis, db, user)
     if as_json:
         emit_json(summary["attrition"])
         return
@@ -237,8 +263,8 @@ def members_command(name: NameArgument, out: Annotated[Path, typer.Option("--out
                     evidence: Annotated[Path | None, typer.Option(
                         "--evidence", help="Also write, per person and rule, the entries (key, date) that made it "
                                            "hold (.csv or .parquet).", show_default=False)] = None,
-                    version: VersionOption = None, analysis: AnalysisOption = None, as_json: JsonOption = False,
-                    lang: LangOption = "en") -> None:
+                    version: VersionOption = None, analysis: AnalysisOption = None, db: DbOption = None,
+                    user: UserOption = None, as_json: JsonOption = False, lang: LangOption = "en") -> None:
     """Write the members (pseudonym, index date, derived fields) for analysis, and with --evidence why they are in."""
     from oncobank.cohort import run, saved
     from oncobank.engine import connect
@@ -246,7 +272,7 @@ def members_command(name: NameArgument, out: Annotated[Path, typer.Option("--out
     _check_out("--out", out)
     if evidence is not None:
         _check_out("--evidence", evidence)
-    _, members, _, _ = _result(name, version, analysis)
+    _, members, _, _ = _result(name, version, analysis, db, user)
     if evidence is not None:
         definition = _guarded(lambda: saved.load(name, version))
         with _guarded(lambda: connect(analysis)) as store:
