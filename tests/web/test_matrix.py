@@ -28,6 +28,7 @@ WRITE = frozenset({"administrator", "data_manager", "clinician"})
 REVIEW = frozenset({"administrator", "data_manager", "reviewer"})
 ACCOUNTS = frozenset({"administrator", "data_manager"})
 AUDIT = frozenset({"administrator"})
+ASK = frozenset({"administrator", "data_manager", "reviewer"})  # "a data manager or reviewer opens a query"
 
 NEEDS: dict[tuple[str, str], Any] = {
     ("GET", "/static"): EVERYONE,
@@ -84,6 +85,20 @@ NEEDS: dict[tuple[str, str], Any] = {
     ("POST", "/entries/{entry_id}/reinstate"): WRITE,
     ("GET", "/entries/{entry_id}/review"): REVIEW,
     ("POST", "/entries/{entry_id}/review"): REVIEW,
+    # Data queries (routes_queries.py, api_queries.py): asked and closed by reviewers' side, answered by clinicians.
+    ("GET", "/queries"): READ,
+    ("GET", "/patients/{registry_id}/queries"): READ,
+    ("GET", "/queries/{query_id}"): READ,
+    ("POST", "/entries/{entry_id}/queries"): ASK,
+    ("POST", "/queries/{query_id}/answer"): WRITE,
+    ("POST", "/queries/{query_id}/close"): ASK,
+    ("POST", "/queries/{query_id}/reopen"): ASK,
+    ("GET", "/api/queries"): READ,
+    ("GET", "/api/queries/{query_id}"): READ,
+    ("POST", "/api/entries/{entry_id}/queries"): ASK,
+    ("POST", "/api/queries/{query_id}/answer"): WRITE,
+    ("POST", "/api/queries/{query_id}/close"): ASK,
+    ("POST", "/api/queries/{query_id}/reopen"): ASK,
     # Data quality (routes_quality.py): scores for whoever reads the analysis store or patients; problem records,
     # identified on the clinical store, for those who read patients.
     ("GET", "/quality"): READ | {"researcher"},
@@ -110,11 +125,12 @@ def objects(web_store: ClinicalStore, make_pdf: Callable[[str], bytes]) -> dict[
     entry = web_store.add_entry("TH-000001", "laboratory", {"tsh": 1.2}, user="dr_ivanova", entry_date="2020-01-10")
     document = attach(web_store, "TH-000001", make_pdf("discharge"), filename="d.pdf", user="dr_ivanova",
                       document_type="discharge_summary", entry_date="2020-01-11")
-    from oncobank.store import accounts
+    from oncobank.store import accounts, queries
 
     accounts.add_user(web_store, "dr_new", "clinician", by=None, centre="C01", status="pending")
+    query = queries.open_query(web_store, accounts.acting(web_store, "dr_petrov"), entry.entry_id, "tsh", "unit?")
     return {"registry_id": "TH-000001", "entry_id": entry.entry_id, "attachment_id": document.attachment_id,
-            "username": "dr_new", "token_id": 999, "section": "laboratory"}
+            "username": "dr_new", "token_id": 999, "section": "laboratory", "query_id": query}
 
 
 def concrete(path: str, values: dict[str, Any]) -> str:
@@ -168,10 +184,14 @@ def bodies(objects: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
         ("POST", "/api/entries/{entry_id}/retract"): {"version": 1, "reason": "duplicate"},
         ("POST", "/api/entries/{entry_id}/reinstate"): {"version": 1, "reason": "not a duplicate"},
         ("POST", "/api/entries/{entry_id}/reviews"): {"agreement": "agree", "review_date": "2021-02-01"},
+        ("POST", "/api/entries/{entry_id}/queries"): {"field": "tsh", "text": "which assay?"},
+        ("POST", "/api/queries/{query_id}/answer"): {"text": "the usual one"},
+        ("POST", "/api/queries/{query_id}/close"): {},
+        ("POST", "/api/queries/{query_id}/reopen"): {"text": "not the usual one"},
     }
 
 
-MISSING = {"registry_id": "TH-999999", "entry_id": 999999, "attachment_id": 999999}
+MISSING = {"registry_id": "TH-999999", "entry_id": 999999, "attachment_id": 999999, "query_id": 999999}
 
 
 def test_another_centre_cannot_read_or_guess_a_patient(app: FastAPI, web_client: Callable[[str], Client],

@@ -18,7 +18,7 @@ from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldDef
 from oncobank.dictionary.units import UnitError
 from oncobank.dictionary.validate import EntryRejected, Issue, Validator, ValidEntry, text_problem
-from oncobank.store import accounts, audit
+from oncobank.store import accounts, audit, progress
 from oncobank.store.access import Actor
 from oncobank.store.codes import code_issue, column_length
 from oncobank.store.db import data_home, sqlite_file
@@ -141,6 +141,7 @@ class ClinicalStore:
                 raise RuleViolation(
                     f"patient {registry_id}: the registry ID or one of its source identifiers is already taken"
                 ) from exc
+            progress.refresh(s, self.dictionary, [pid])
             audit.record(s, "create_patient", uid, pid, systems=sorted(identifiers or {}))
             return pid
 
@@ -297,6 +298,7 @@ class ClinicalStore:
                 )
                 .returning(Review.id)
             ).scalar_one()
+            progress.refresh(s, self.dictionary, [entry.patient_id])
             audit.record(
                 s,
                 "review",
@@ -425,6 +427,8 @@ class ClinicalStore:
                 author_id=uid,
             )
         )
+        # Every version is written here: the patient's completeness status follows in the same transaction.
+        progress.refresh(s, self.dictionary, [s.scalar(select(Entry.patient_id).where(Entry.id == entry_id))])
 
     def birth_date(self, s: Session, patient_id: int) -> date | None:
         return self.birth_dates(s, [patient_id])[patient_id]

@@ -23,7 +23,8 @@ from oncobank.web.signin import Throttle
 HERE = Path(__file__).resolve().parent
 # The modules whose `router` the app includes; a new page module adds its name here.
 ROUTERS = ("oncobank.web.account", "oncobank.web.admin", "oncobank.web.api", "oncobank.web.docs_page",
-           "oncobank.web.routes_patients", "oncobank.web.routes_entries", "oncobank.web.routes_quality")
+           "oncobank.web.routes_patients", "oncobank.web.routes_entries", "oncobank.web.routes_queries",
+           "oncobank.web.api_queries", "oncobank.web.routes_quality")
 
 
 def create_app(store_url: str, *, secret: bytes | str | None = None, module: str = "thyroid",

@@ -40,6 +40,7 @@ WHAT = {
     Permission.PUBLISH: "publish the analysis store",
     Permission.EVALUATE_AI: "evaluate AI services",
     Permission.READ_ANALYSIS: "read the analysis store",
+    Permission.QUERY: "open or close data queries",
 }
 
 

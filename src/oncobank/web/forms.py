@@ -19,6 +19,7 @@ from oncobank.dictionary.schema import FieldDef, FieldType, Range, Section
 from oncobank.dictionary.units import display_unit
 from oncobank.dictionary.validate import Issue
 from oncobank.store.card import EntryView
+from oncobank.store.progress import COMPLETE, INCOMPLETE, STATUSES, UNVERIFIED, expected
 
 # The formats people type a date in; the first that reads the text wins.
 DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%y")
@@ -249,8 +250,7 @@ def messages(dictionary: Dictionary, issues: list[Issue], lang: str) -> dict[str
 
 # --- completeness --------------------------------------------------------------------------------------------
 
-INCOMPLETE, UNVERIFIED, COMPLETE = "incomplete", "unverified", "complete"
-ORDER = (INCOMPLETE, UNVERIFIED, COMPLETE)
+ORDER = STATUSES
 
 
 @dataclass(frozen=True)
@@ -261,11 +261,6 @@ class Completeness:
     missing: list[str] = field(default_factory=list)
     unreviewed: int = 0
     empty: bool = False  # a section no patient must have, with no entry: nothing to complete
-
-
-def expected(section: Section) -> bool:
-    """Whether every patient should have an entry of `section`: a one-per-patient section with a required field."""
-    return not section.repeating and any(f.required for f in section.fields)
 
 
 def section_status(section: Section, entries: list[EntryView], lang: str) -> Completeness:

@@ -9,12 +9,15 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, not_, or_, select
+from sqlalchemy import and_, exists, false, func, select
 
+from oncobank.store import progress
 from oncobank.store.access import Actor
 from oncobank.store.clinical import ClinicalStore
-from oncobank.store.models import Centre, Entry, EntryVersion, Patient, Review
-from oncobank.web.forms import COMPLETE, INCOMPLETE, UNVERIFIED, expected, typed_date
+from oncobank.store.models import Centre, Entry, EntryVersion, Patient
+from oncobank.store.progress import COMPLETE, STATUSES, active_of, unreviewed
+from oncobank.store.progress.models import PatientProgress
+from oncobank.web.forms import typed_date
 
 PAGE = 50
 COUNT_CAP = 10_000
@@ -68,28 +71,6 @@ def disease_hook(module: str) -> ModuleType | None:
         return None
 
 
-def _active_of(section: str) -> Any:
-    """Entries of `section` whose current version is active (correlated to the outer patient row)."""
-    return (select(Entry.id).join(EntryVersion, and_(EntryVersion.entry_id == Entry.id,
-                                                     EntryVersion.version == Entry.current_version))
-            .where(Entry.patient_id == Patient.id, Entry.section == section, EntryVersion.status == "active"))
-
-
-def _unreviewed(section: str | None = None) -> Any:
-    """Active entries (of `section`, or any) with no second opinion on their current version."""
-    query = (select(Entry.id).join(EntryVersion, and_(EntryVersion.entry_id == Entry.id,
-                                                      EntryVersion.version == Entry.current_version))
-             .where(Entry.patient_id == Patient.id, EntryVersion.status == "active",
-                    ~exists(select(Review.id).where(Review.entry_id == Entry.id,
-                                                    Review.entry_version == Entry.current_version))))
-    return query.where(Entry.section == section) if section else query
-
-
-def _incomplete(store: ClinicalStore) -> ColumnElement[bool]:
-    needed = [s.name for s in store.dictionary.sections.values() if expected(s)]
-    return or_(*(~exists(_active_of(name)) for name in needed)) if needed else false()
-
-
 def _is_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -118,28 +99,32 @@ def find(store: ClinicalStore, actor: Actor, query: ListQuery) -> Page:
         names = _by_name(store, actor, text)
         page.name_search = True
         where.append(Patient.id.in_(sorted(names)) if names else false())
-    if query.status == INCOMPLETE:
-        where.append(_incomplete(store))
-    elif query.status == UNVERIFIED:
-        where.extend([not_(_incomplete(store)), exists(_unreviewed())])
-    elif query.status == COMPLETE:
-        where.extend([not_(_incomplete(store)), ~exists(_unreviewed())])
     if query.section in store.dictionary.sections:
-        chosen = {"present": exists(_active_of(query.section)), "missing": ~exists(_active_of(query.section)),
-                  "unreviewed": exists(_unreviewed(query.section))}.get(query.state)
+        chosen = {"present": exists(active_of(query.section)), "missing": ~exists(active_of(query.section)),
+                  "unreviewed": exists(unreviewed(query.section))}.get(query.state)
         if chosen is not None:
             where.append(chosen)
     hook = disease_hook(store.dictionary.name)
     if query.derived and hook is not None and query.derived in hook.STATUSES:
         where.append(Patient.id.in_(hook.with_status(query.derived)))
+    key = Patient.registry_id
+    counted = select(Patient.id)
+    if query.status in STATUSES:
+        # The status as the store's writes keep it: the page is one range of the (status, registry ID) index.
+        key = PatientProgress.registry_id
+        where.append(PatientProgress.status == query.status)
+        counted = counted.join(PatientProgress, PatientProgress.patient_id == Patient.id)
     listed = (select(Patient.registry_id, Centre.code, Patient.id).join(Centre, Centre.id == Patient.centre_id)
-              .where(*where).order_by(Patient.registry_id).limit(query.limit + 1))
+              .where(*where).order_by(key).limit(query.limit + 1))
+    if key is not Patient.registry_id:
+        listed = listed.join(PatientProgress, PatientProgress.patient_id == Patient.id)
     if query.after:
-        listed = listed.where(Patient.registry_id > query.after)
+        listed = listed.where(key > query.after)
     with store.session() as s:
+        progress.catch_up(s, store.dictionary)
         rows = s.execute(listed).all()
         # Counting every match of a filter costs a scan; beyond COUNT_CAP the page says "more than".
-        capped = select(Patient.id).where(*where).limit(COUNT_CAP + 1).subquery()
+        capped = counted.where(*where).limit(COUNT_CAP + 1).subquery()
         page.total = s.scalar(select(func.count()).select_from(capped)) or 0
     page.rows = [Row(rid, centre, pid, name=names.get(pid)) for rid, centre, pid in rows[: query.limit]]
     page.next = page.rows[-1].registry_id if len(rows) > query.limit else None
@@ -152,13 +137,11 @@ def _mark(store: ClinicalStore, rows: list[Row], hook: ModuleType | None) -> Non
     if not rows:
         return
     pids = [r.patient_id for r in rows]
-    base = select(Patient.id).where(Patient.id.in_(pids))
     with store.session() as s:
-        incomplete = set(s.scalars(base.where(_incomplete(store))))
-        unverified = set(s.scalars(base.where(exists(_unreviewed()))))
+        found = dict(s.execute(select(PatientProgress.patient_id, PatientProgress.status)
+                               .where(PatientProgress.patient_id.in_(pids))).all())
     for row in rows:
-        row.status = INCOMPLETE if row.patient_id in incomplete else \
-            UNVERIFIED if row.patient_id in unverified else COMPLETE
+        row.status = found.get(row.patient_id, COMPLETE)
     if hook is not None:
         found = hook.statuses(store, pids)
         for row in rows:

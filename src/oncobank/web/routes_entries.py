@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from oncobank.dictionary.schema import Section
 from oncobank.dictionary.validate import EntryRejected
-from oncobank.store import accounts
+from oncobank.store import accounts, queries
 from oncobank.store.access import Actor, Permission
 from oncobank.store.card import EntryView, PatientCard, read_card
 from oncobank.store.errors import ConflictError, NotFound, RuleViolation
 from oncobank.store.models import Entry, Patient
-from oncobank.web import patient_labels  # noqa: F401  (registers the pages' labels)
+from oncobank.web import patient_labels, query_labels  # noqa: F401  (registers the pages' labels)
 from oncobank.web.deps import requires, web_of
 from oncobank.web.forms import messages, prefill, read_form, typed_date, widgets
 from oncobank.web.labels import text
@@ -118,7 +118,9 @@ def edit_page(request: Request, entry_id: int, actor: Writer) -> Response:
     card, entry = _entry(request, actor, entry_id)
     section = _section(request, entry.section)
     v = entry.current
-    return _form(request, section, card.registry_id, f"/entries/{entry_id}/edit",
+    with web_of(request).store.session() as s:
+        queried = {name: found for (_, name), found in queries.markers(s, entry_id=entry_id).items()}
+    return _form(request, section, card.registry_id, f"/entries/{entry_id}/edit", queried=queried,
                  values=_current_values(section, entry), mode="edit", version=v.version, entry=entry,
                  entry_date=v.entry_date.isoformat() if v.entry_date else "", facility=v.facility or "")
 

@@ -13,13 +13,13 @@ from fastapi.responses import Response
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
-from oncobank.store import accounts, audit
+from oncobank.store import accounts, audit, queries
 from oncobank.store.access import AccessDenied, Actor, Permission
 from oncobank.store.attachments import MAX_BYTES, attach
 from oncobank.store.card import read_card
 from oncobank.store.errors import RuleViolation
 from oncobank.store.models import Centre, Patient
-from oncobank.web import patient_labels  # noqa: F401  (registers the pages' labels)
+from oncobank.web import patient_labels, query_labels  # noqa: F401  (registers the pages' labels)
 from oncobank.web.deps import requires, web_of
 from oncobank.web.forms import ORDER, typed_date
 from oncobank.web.labels import text
@@ -87,9 +87,10 @@ def patient_page(request: Request, registry_id: str, actor: Reader, saved: int |
     card = read_card(store, registry_id, user=actor.username)
     hook = disease_hook(card.module)
     summary = None
+    with store.session() as s:
+        pid = s.scalar(select(Patient.id).where(Patient.registry_id == registry_id))
+        queried = queries.markers(s, patient_id=pid)
     if hook is not None:
-        with store.session() as s:
-            pid = s.scalar(select(Patient.id).where(Patient.registry_id == registry_id))
         summary = hook.summary(store, registry_id, pid, actor.username, lang)
     view = build(store.dictionary, card, lang, summary)
     notes = []
@@ -98,6 +99,8 @@ def patient_page(request: Request, registry_id: str, actor: Reader, saved: int |
     return render(request, "patient/view.html", view=view, dictionary=store.dictionary, notes=notes, shown=shown,
                   warning_text=warning_text,
                   may_write=actor.can(Permission.WRITE_PATIENTS), may_review=actor.can(Permission.REVIEW),
+                  may_query=actor.can(Permission.QUERY), queried=queried,
+                  query_count=sum(len(found) for found in queried.values()),
                   document_types=[(c.code, c.label.get(lang)) for c in store.dictionary.domains["document_type"].codes])
 
 
