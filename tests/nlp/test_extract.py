@@ -101,3 +101,9 @@ def test_bad_corpus_is_one_error_line(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text("- {kind: cytology}\n", encoding="utf-8")
     out = CliRunner().invoke(app, ["structure", "evaluate", str(tmp_path / "c.yaml")])
     assert out.exit_code == 1 and "needs kind, text and facts" in out.output
+
+
+def test_a_wrapped_line_inside_a_phrase_still_matches(extractor: Extractor) -> None:
+    text = "Сцинтиграфия всего тела: накопление РФП в ложе щитовидной\nжелезы."
+    [fact] = [f for f in extractor.extract(text).facts if f.field == "uptake_sites"]
+    assert fact.value == "thyroid_bed" and text[fact.start : fact.end] == "ложе щитовидной\nжелезы"

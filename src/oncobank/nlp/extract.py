@@ -48,14 +48,15 @@ class Extraction:
 
 
 def sentences(text: str) -> Iterator[tuple[int, str]]:
-    """(offset, sentence) pairs; a decimal point or an abbreviation before a digit does not end a sentence."""
+    """(offset, sentence) pairs; a decimal point or an abbreviation before a digit does not end a sentence.
+    A line break left inside a sentence (a wrapped line) reads as a space, so spans keep their offsets."""
     start = 0
     for m in SENTENCE_END.finditer(text):
         if m.start() > start:
-            yield start, text[start : m.start()]
+            yield start, text[start : m.start()].replace("\n", " ")
         start = m.end()
     if start < len(text):
-        yield start, text[start:]
+        yield start, text[start:].replace("\n", " ")
 
 
 def _tidy(value: float) -> int | float:
