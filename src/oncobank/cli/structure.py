@@ -1,4 +1,5 @@
-"""The `oncobank structure` commands: extract facts from a report text, and score the extractor on a corpus."""
+"""The `oncobank structure` commands: extract facts from a report, score the extractor on a corpus, and review the
+facts the store's documents state (run, review, accept, reject)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,20 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from oncobank.cli.common import JsonOption, LangOption, ModuleOption, emit_json, fail
+from oncobank.cli.common import (
+    DbOption,
+    JsonOption,
+    LangOption,
+    ModuleOption,
+    emit_json,
+    fail,
+    friendly,
+    open_store,
+)
+from oncobank.reports.printable import printable
 
 app = typer.Typer(help="Report structuring: facts with their source spans from Russian and English reports.",
                   no_args_is_help=True)
@@ -57,7 +69,8 @@ def extract_command(
     for key in ("field", "value", "span", "rule", "confidence"):
         table.add_column(label(key, lang))
     for f in result.facts:
-        table.add_row(f"{f.section}.{f.field}", str(f.value), text[f.start:f.end], f.rule, f"{f.confidence:.2f}")
+        table.add_row(f"{f.section}.{f.field}", _shown(f.value), _shown(text[f.start:f.end]), f.rule,
+                      f"{f.confidence:.2f}")
     Console().print(table)
 
 
@@ -91,3 +104,126 @@ def evaluate_command(
         table.add_row(label("overall", lang), f"{data['precision']:.3f}", f"{data['recall']:.3f}", f"{data['f1']:.3f}",
                       style="bold")
         Console().print(table)
+
+
+ProposalArgument = Annotated[int, typer.Argument(help="Proposal number (shown by `oncobank structure review`).")]
+
+
+def _open(db: str | None, module: str, what: str):
+    from oncobank.store.access import Permission
+
+    return open_store(db, module, need=Permission.STRUCTURE, what=what)
+
+
+@app.command("run")
+@friendly()
+def run_command(
+    db: DbOption = None,
+    module: ModuleOption = "thyroid",
+    auto_accept: Annotated[float | None, typer.Option(
+        "--auto-accept", help="Accept proposals whose every fact has at least this confidence (0-1).")] = None,
+    json_out: JsonOption = False,
+    lang: LangOption = "en",
+) -> None:
+    """Read every document of the store within your reach and propose the facts it states; re-running adds nothing
+    new unless the documents or the rules changed, and never touches what a person decided."""
+    from dataclasses import asdict
+
+    from oncobank.nlp import review
+    from oncobank.nlp.labels import label
+
+    store = _open(db, module, "structure documents")
+    report = review.run(store, store.actor, auto_accept=auto_accept)
+    if json_out:
+        emit_json(asdict(report))
+        return
+    table = Table(title=label("run", lang))
+    table.add_column("")
+    table.add_column("", justify="right")
+    for key in ("documents", "proposed", "unchanged", "superseded", "auto_accepted"):
+        table.add_row(label(key, lang), str(getattr(report, key)))
+    Console().print(table)
+    for line in report.refused:
+        Console(stderr=True).print(f"{label('refused', lang)}: {escape(printable(line))}", highlight=False)
+
+
+@app.command("review")
+@friendly()
+def review_command(
+    patient: Annotated[str | None, typer.Option("--patient", help="Registry ID of one patient.")] = None,
+    status: Annotated[str, typer.Option(
+        help="pending, accepted, corrected, rejected, superseded, or all.")] = "pending",
+    db: DbOption = None,
+    module: ModuleOption = "thyroid",
+    json_out: JsonOption = False,
+    lang: LangOption = "en",
+) -> None:
+    """List proposed entries: each field with its value, the text it was read from and the rule's confidence."""
+    from oncobank.nlp import review
+    from oncobank.nlp.labels import label
+
+    store = _open(db, module, "review structured facts")
+    found = review.proposals(store, store.actor, status=None if status == "all" else status, registry_id=patient)
+    if json_out:
+        emit_json(found)
+        return
+    if not found:
+        Console().print(label("none_found", lang))
+        return
+    table = Table(title=label("proposals", lang))
+    for key in ("proposal", "patient", "field", "value", "span", "confidence", "status"):
+        table.add_column(label(key, lang))
+    for p in found:
+        for item in p["items"]:
+            table.add_row(str(p["id"]), p["patient"], f"{p['section']}.{item['field']}", _shown(item["value"]),
+                          _shown(" … ".join(item["text"])), f"{item['confidence']:.2f}", p["status"])
+    Console().print(table)
+
+
+@app.command("accept")
+@friendly()
+def accept_command(
+    proposal: ProposalArgument,
+    assignments: Annotated[list[str] | None, typer.Option(
+        "--set", help="field=value to correct a fact, repeatable; 'field=' leaves the field out.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Why (kept with the entry's version).")] = None,
+    db: DbOption = None,
+    module: ModuleOption = "thyroid",
+    lang: LangOption = "en",
+) -> None:
+    """Accept a proposal (corrected with --set) into the registry: a new entry, or a new version of the entry this
+    document's facts went to before."""
+    from oncobank.cli.entry import parse_values
+    from oncobank.nlp import review
+    from oncobank.nlp.labels import label
+
+    store = _open(db, module, "accept structured facts")
+    section = review.section_of(store, store.actor, proposal)
+    corrections = {k: (None if v in ("", []) else v)
+                   for k, v in parse_values(store.dictionary, section, assignments, None).items()}
+    ref = review.accept(store, store.actor, proposal, corrections, reason=reason)
+    Console().print(f"{label('proposal', lang)} {proposal}: {label('accepted', lang)} {ref.entry_id}, "
+                    f"{label('version', lang)} {ref.version}")
+
+
+@app.command("reject")
+@friendly()
+def reject_command(
+    proposal: ProposalArgument,
+    reason: Annotated[str, typer.Option(help="Why the facts are wrong (required).")],
+    db: DbOption = None,
+    module: ModuleOption = "thyroid",
+    lang: LangOption = "en",
+) -> None:
+    """Reject a proposal; the values it holds are not proposed again for its document."""
+    from oncobank.nlp import review
+    from oncobank.nlp.labels import label
+
+    store = _open(db, module, "reject structured facts")
+    review.reject(store, store.actor, proposal, reason=reason)
+    Console().print(f"{label('proposal', lang)} {proposal}: {label('rejected', lang)}")
+
+
+def _shown(value: object) -> str:
+    """A value or a span as one line of escaped text: line breaks and control characters written as escapes."""
+    return escape(printable(str(value).replace("\n", "\\n")))

@@ -17,6 +17,22 @@ LABELS = {
     "rule": ("Rule", "Правило"),
     "confidence": ("Confidence", "Уверенность"),
     "no_type": ("no report type recognised", "тип отчёта не распознан"),
+    "proposals": ("Proposed entries", "Предложенные записи"),
+    "proposal": ("Proposal", "Предложение"),
+    "patient": ("Patient", "Пациент"),
+    "section": ("Section", "Раздел"),
+    "status": ("Status", "Статус"),
+    "none_found": ("no proposals", "предложений нет"),
+    "run": ("Structuring run", "Структурирование"),
+    "documents": ("documents read", "прочитано документов"),
+    "proposed": ("new proposals", "новых предложений"),
+    "unchanged": ("documents with nothing new", "документов без нового"),
+    "superseded": ("pending proposals replaced", "заменено ожидающих предложений"),
+    "auto_accepted": ("accepted automatically", "принято автоматически"),
+    "refused": ("auto-accept refused", "автоматическое принятие отклонено"),
+    "accepted": ("accepted into entry", "принято в запись"),
+    "rejected": ("rejected", "отклонено"),
+    "version": ("version", "версия"),
 }
 
 

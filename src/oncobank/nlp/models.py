@@ -20,8 +20,11 @@ class StructureProposal(Base):
     """
 
     __tablename__ = "structure_proposal"
-    __table_args__ = (UniqueConstraint("document_entry_id", "section", "seq",
-                                       name="uq_structure_proposal_document_entry_id_section_seq"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "document_entry_id", "section", "seq", name="uq_structure_proposal_document_entry_id_section_seq"
+        ),
+    )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     document_entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)

@@ -43,14 +43,17 @@ def upgrade() -> None:
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["patient_id"], ["patient.id"], name=op.f("fk_structure_proposal_patient_id_patient")),
-        sa.ForeignKeyConstraint(["document_entry_id"], ["entry.id"],
-                                name=op.f("fk_structure_proposal_document_entry_id_entry")),
+        sa.ForeignKeyConstraint(
+            ["document_entry_id"], ["entry.id"], name=op.f("fk_structure_proposal_document_entry_id_entry")
+        ),
         sa.ForeignKeyConstraint(["entry_id"], ["entry.id"], name=op.f("fk_structure_proposal_entry_id_entry")),
-        sa.ForeignKeyConstraint(["decided_by"], ["app_user.id"],
-                                name=op.f("fk_structure_proposal_decided_by_app_user")),
+        sa.ForeignKeyConstraint(
+            ["decided_by"], ["app_user.id"], name=op.f("fk_structure_proposal_decided_by_app_user")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_structure_proposal")),
-        sa.UniqueConstraint("document_entry_id", "section", "seq",
-                            name="uq_structure_proposal_document_entry_id_section_seq"),
+        sa.UniqueConstraint(
+            "document_entry_id", "section", "seq", name="uq_structure_proposal_document_entry_id_section_seq"
+        ),
     )
     op.create_index(op.f("ix_structure_proposal_patient_id"), "structure_proposal", ["patient_id"])
     op.create_index(op.f("ix_structure_proposal_document_entry_id"), "structure_proposal", ["document_entry_id"])

@@ -1,0 +1,264 @@
+"""Structuring review on SQLite and PostgreSQL: documents ingested, facts proposed, accepted, corrected, rejected.
+
+Expected values are the ones the report texts state, in the dictionary's canonical units worked by hand
+(1,8 см = 18 mm; TSH 2,15 мкМЕ/мл = 2.15 mIU/L).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+from typer.testing import CliRunner
+
+from oncobank.cli.main import app
+from oncobank.ingest.mapping import load_mapping
+from oncobank.ingest.models import IngestDocument
+from oncobank.ingest.pipeline import run_ingest
+from oncobank.nlp import review
+from oncobank.nlp.models import StructureProposal
+from oncobank.store import accounts
+from oncobank.store.access import AccessDenied
+from oncobank.store.clinical import ClinicalStore
+from oncobank.store.errors import NotFound, RuleViolation
+from oncobank.store.models import AuditEvent, Entry, EntryVersion
+from oncobank.synth.scans import scan
+
+PATHOLOGY = (
+    "Гистологическое заключение.\nВ правой доле узел 1,8 см. Папиллярный рак, фолликулярный вариант. "
+    "Ангиоинвазии не выявлено."
+)
+DISCHARGE = (
+    "Discharge summary.\nTotal thyroidectomy was performed with central neck dissection, levels VI and VII. "
+    "Intraoperative neuromonitoring was used."
+)
+LAB = ["Результаты анализов", "ТТГ 2,15 мкМЕ/мл 0,4 - 4,0"]
+MAPPING = """
+module: thyroid
+centre: C01
+master: EMR
+sources:
+  - name: reports
+    system: EMR
+    format: documents
+    files: [index.csv]
+    delimiter: ";"
+    date_formats: ["%d.%m.%Y"]
+    patient_id: pid
+    document: file
+    identity: {surname: surname, first_name: first, birth_date: born, sex: sex}
+    section: documents
+    record: [file]
+    date: date
+    fields: {kind: document_type, document_sha256: attachment_sha256}
+    ignore: [document_text, document_media_type]
+"""
+
+
+@pytest.fixture
+def documents(store: ClinicalStore, tmp_path: Path) -> ClinicalStore:
+    """One patient of centre C01 with a pathology report, a discharge summary and a scanned lab sheet."""
+    (tmp_path / "path.txt").write_text(PATHOLOGY, encoding="utf-8")
+    (tmp_path / "dis.txt").write_text(DISCHARGE, encoding="utf-8")
+    (tmp_path / "lab.png").write_bytes(scan(LAB, fmt="PNG", seed=11))
+    (tmp_path / "index.csv").write_text(
+        "pid;file;kind;date;surname;first;born;sex\n"
+        "E1;path.txt;pathology_report;03.02.2020;Иванова;Мария;20.05.1970;Ж\n"
+        "E1;dis.txt;discharge_summary;05.02.2020;Иванова;Мария;20.05.1970;Ж\n"
+        "E1;lab.png;lab_report;10.03.2020;Иванова;Мария;20.05.1970;Ж\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
+    report = run_ingest(store, tmp_path, load_mapping(tmp_path / "m.yaml", store.dictionary), MAPPING)
+    assert report.loaded == 3
+    return store
+
+
+def _admin(store: ClinicalStore):  # type: ignore[no-untyped-def]
+    return accounts.acting(store, "admin")
+
+
+def _by_section(store: ClinicalStore, status: str | None = "pending") -> dict[str, dict]:
+    return {p["section"]: p for p in review.proposals(store, _admin(store), status=status)}
+
+
+def _table(store: ClinicalStore) -> list[tuple]:
+    with store.session() as s:
+        return [
+            (p.id, p.section, p.status, p.digest, json.dumps(p.items, sort_keys=True))
+            for p in s.scalars(select(StructureProposal).order_by(StructureProposal.id))
+        ]
+
+
+def test_run_proposes_each_documents_facts_with_their_spans_and_a_rerun_changes_nothing(
+    documents: ClinicalStore,
+) -> None:
+    first = review.run(documents, _admin(documents))
+    assert (first.documents, first.proposed, first.unchanged) == (3, 3, 0)
+    found = _by_section(documents)
+    assert set(found) == {"histology", "surgery", "laboratory"}
+    items = {i["field"]: i for i in found["histology"]["items"]}
+    assert items["histology_type"]["value"] == "papillary" and items["histology_type"]["text"] == ["Папиллярный рак"]
+    assert items["dominant_tumour_size_mm"]["value"] == 18 and items["dominant_tumour_size_mm"]["text"] == [
+        "узел 1,8 см"
+    ]
+    assert items["angioinvasion"]["value"] == "no"
+    surgery = {i["field"]: i["value"] for i in found["surgery"]["items"]}
+    assert surgery["thyroid_extent"] == "total_thyroidectomy" and surgery["lymph_node_levels"] == ["VI", "VII"]
+    [tsh] = found["laboratory"]["items"]
+    assert tsh["value"] == {"value": 2.15, "unit": "мкМЕ/мл", "ref_low": 0.4, "ref_high": 4.0}
+    assert tsh["text"] == ["ТТГ 2,15 мкМЕ/мл 0,4 - 4,0"]  # the span in the OCR's text
+    before = _table(documents)
+    again = review.run(documents, _admin(documents))
+    assert (again.documents, again.proposed, again.unchanged, again.superseded) == (3, 0, 3, 0)
+    assert _table(documents) == before
+
+
+def test_accepted_facts_become_an_entry_whose_provenance_is_the_document_span(documents: ClinicalStore) -> None:
+    review.run(documents, _admin(documents))
+    found = _by_section(documents)
+    ref = review.accept(documents, _admin(documents), found["histology"]["id"])
+    lab = review.accept(documents, _admin(documents), found["laboratory"]["id"])
+    with documents.session() as s:
+        version = s.scalars(select(EntryVersion).where(EntryVersion.entry_id == ref.entry_id)).one()
+        tsh = s.scalars(select(EntryVersion).where(EntryVersion.entry_id == lab.entry_id)).one()
+    assert version.values["histology_type"] == "papillary" and version.values["dominant_tumour_size_mm"] == 18
+    assert version.entry_date == date(2020, 2, 3)  # the document's date
+    assert f"proposal {found['histology']['id']}" in version.reason
+    assert tsh.values["tsh"] == pytest.approx(2.15) and tsh.reference_ranges["tsh"] == pytest.approx([0.4, 4.0])
+    [source] = review.spans_of(documents, _admin(documents), ref.entry_id)
+    assert source["status"] == "accepted" and source["document"] == found["histology"]["document"]
+    assert {i["field"]: i["text"] for i in source["items"]}["dominant_tumour_size_mm"] == ["узел 1,8 см"]
+    with documents.session() as s:
+        decisions = [e.details for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "structure"))]
+        reads = [e.details for e in s.scalars(select(AuditEvent).where(AuditEvent.action == "read"))]
+    assert [d["decision"] for d in decisions].count("proposed") == 3
+    assert [d["decision"] for d in decisions].count("accepted") == 2
+    assert {"what": "structure proposals"} in reads and {"what": "structure provenance"} in reads
+    with pytest.raises(RuleViolation, match="is accepted"):
+        review.accept(documents, _admin(documents), found["histology"]["id"])
+
+
+def test_a_corrected_or_rejected_fact_is_never_proposed_again(documents: ClinicalStore) -> None:
+    review.run(documents, _admin(documents))
+    found = _by_section(documents)
+    ref = review.accept(documents, _admin(documents), found["histology"]["id"], {"dominant_tumour_size_mm": 20})
+    review.reject(documents, _admin(documents), found["surgery"]["id"], reason="wrong patient's summary")
+    assert review.run(documents, _admin(documents)).proposed == 0
+    # The text is read anew (a better OCR, a fixed typo): the size now reads 2,5 cm and a new finding appears.
+    with documents.session() as s:
+        s.execute(
+            update(IngestDocument)
+            .where(IngestDocument.sha256 == found["histology"]["document"])
+            .values(text=PATHOLOGY.replace("1,8 см", "2,5 см") + " Мультифокальный рост.")
+        )
+    rerun = review.run(documents, _admin(documents))
+    assert rerun.proposed == 1  # histology only: the rejected discharge summary says nothing new
+    new = _by_section(documents)["histology"]
+    assert [i["field"] for i in new["items"]] == ["multifocality"]  # the corrected size is not offered again
+    second = review.accept(documents, _admin(documents), new["id"])
+    assert (second.entry_id, second.version) == (ref.entry_id, 2)  # a new version of the same entry
+    with documents.session() as s:
+        values = s.scalars(
+            select(EntryVersion.values).where(EntryVersion.entry_id == ref.entry_id, EntryVersion.version == 2)
+        ).one()
+    assert values["dominant_tumour_size_mm"] == 20 and values["multifocality"] == "yes"
+    assert _by_section(documents, "corrected")["histology"]["corrections"] == {"dominant_tumour_size_mm": 20}
+    assert _by_section(documents, "rejected")["surgery"]["reason"] == "wrong patient's summary"
+
+
+def test_a_pending_proposal_the_rules_no_longer_agree_with_is_superseded(documents: ClinicalStore) -> None:
+    review.run(documents, _admin(documents))
+    old = _by_section(documents)["histology"]
+    with documents.session() as s:
+        s.execute(
+            update(IngestDocument)
+            .where(IngestDocument.sha256 == old["document"])
+            .values(text=PATHOLOGY.replace("1,8 см", "2,5 см"))
+        )
+    report = review.run(documents, _admin(documents))
+    assert (report.proposed, report.superseded) == (1, 1)
+    assert _by_section(documents, "superseded")["histology"]["id"] == old["id"]
+    new = _by_section(documents)["histology"]
+    assert {i["field"]: i["value"] for i in new["items"]}["dominant_tumour_size_mm"] == 25
+
+
+def test_auto_accept_takes_only_proposals_at_or_above_the_threshold(documents: ClinicalStore) -> None:
+    # The report rules state 0.95; a value read off a lab sheet 0.9 (labs.CONFIDENCE), so it waits for a person.
+    report = review.run(documents, _admin(documents), auto_accept=0.95)
+    assert (report.proposed, report.auto_accepted) == (3, 2)
+    assert set(_by_section(documents)) == {"laboratory"}
+    assert set(_by_section(documents, "accepted")) == {"histology", "surgery"}
+    with documents.session() as s:
+        sections = sorted(s.scalars(select(Entry.section).where(Entry.section != "documents")))
+    assert sections == ["histology", "surgery"]
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        review.run(documents, _admin(documents), auto_accept=95)
+
+
+def test_the_centre_wall_and_the_permissions_hold(documents: ClinicalStore) -> None:
+    review.run(documents, _admin(documents))
+    proposal = _by_section(documents)["histology"]["id"]
+    documents.ensure_centre("C02", "Centre two")
+    documents.ensure_user("dr_other", "clinician", centre="C02")
+    other = accounts.acting(documents, "dr_other")
+    assert review.proposals(documents, other) == []
+    assert review.run(documents, other).documents == 0
+    with pytest.raises(NotFound, match=f"no proposal {proposal}"):
+        review.accept(documents, other, proposal)
+    with pytest.raises(NotFound, match=f"no proposal {proposal}"):
+        review.reject(documents, other, proposal, reason="x")
+    with pytest.raises(AccessDenied, match="may not review structured facts"):
+        review.proposals(documents, accounts.acting(documents, "dr_petrov"))  # a reviewer gives second opinions
+    clinician = accounts.acting(documents, "dr_ivanova")  # her own centre's patient
+    assert review.accept(documents, clinician, proposal).version == 1
+
+
+def test_structure_commands(documents: ClinicalStore, tmp_path: Path) -> None:
+    url = documents.engine.url.render_as_string(hide_password=False)
+    runner = CliRunner()
+    ran = runner.invoke(app, ["structure", "run", "--db", url, "--json"])
+    assert ran.exit_code == 0, ran.output
+    assert json.loads(ran.output)["proposed"] == 3
+    listed = runner.invoke(app, ["structure", "review", "--db", url, "--json"])
+    by_section = {p["section"]: p for p in json.loads(listed.output)}
+    shown = runner.invoke(app, ["structure", "review", "--db", url, "--lang", "ru"], env={"COLUMNS": "300"})
+    assert "Предложенные записи" in shown.output and "узел 1,8 см" in shown.output
+    histology = by_section["histology"]["id"]
+    accepted = runner.invoke(
+        app,
+        [
+            "structure",
+            "accept",
+            str(histology),
+            "--db",
+            url,
+            "--set",
+            "dominant_tumour_size_mm=2 cm",
+            "--set",
+            "histological_variant=",
+        ],
+    )
+    assert accepted.exit_code == 0, accepted.output
+    with documents.session() as s:
+        values = s.scalars(
+            select(EntryVersion.values)
+            .join(Entry, Entry.id == EntryVersion.entry_id)
+            .where(Entry.section == "histology")
+        ).one()
+    assert values["dominant_tumour_size_mm"] == 20 and "histological_variant" not in values
+    no_reason = runner.invoke(app, ["structure", "reject", str(by_section["surgery"]["id"]), "--db", url])
+    assert no_reason.exit_code == 2  # --reason is required
+    rejected = runner.invoke(
+        app, ["structure", "reject", str(by_section["surgery"]["id"]), "--db", url, "--reason", "not this patient"]
+    )
+    assert rejected.exit_code == 0 and "rejected" in rejected.output
+    missing = runner.invoke(app, ["structure", "accept", "999", "--db", url])
+    assert missing.exit_code == 1 and "error: no proposal 999" in missing.output
+    bad = runner.invoke(
+        app, ["structure", "accept", str(by_section["laboratory"]["id"]), "--db", url, "--set", "no_such_field=1"]
+    )
+    assert bad.exit_code == 1 and "--set 'no_such_field=1'" in bad.output and "Traceback" not in bad.output
