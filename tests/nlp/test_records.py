@@ -102,3 +102,25 @@ def test_the_corpus_folder_is_read_file_by_file() -> None:
     data = json.loads(out.output)
     assert len(files) >= 3 and data["reports"] == expected >= 80
     assert data["f1"] >= 0.97 and {"genetics", "pet_ct", "discharge"} <= data["kinds"].keys()
+
+
+@pytest.mark.parametrize(
+    ("kind", "rule", "part", "domain"),
+    [
+        ("genetics", "tests", None, "gene"),
+        ("genetics", "tests", "variant", "gene_variant"),
+        ("genetics", "tests", "result", "genetic_result"),
+        ("genetics", "method", None, "detection_method"),
+        ("pet_ct", "lesions", None, "body_site"),
+        ("pet_ct", "lesions", "tendency", "lesion_tendency"),
+        ("pet_ct", "lesions", "fdg_avid", "yes_no"),
+    ],
+)
+def test_record_codes_are_the_dictionarys(
+    extractor: Extractor, kind: str, rule: str, part: str | None, domain: str
+) -> None:
+    [found] = [r for r in extractor.by_kind[kind].rules if r.id == rule]
+    terms = found.parts[part].terms if part else found.terms
+    assert isinstance(terms, dict)
+    codes = {c.code for c in load_module("thyroid").domains[domain].codes}
+    assert set(terms) <= codes, set(terms) - codes
