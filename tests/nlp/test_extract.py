@@ -49,6 +49,9 @@ def test_a_month_ends_on_its_last_day_and_impossible_dates_are_skipped() -> None
     ("Подозрение на папиллярную карциному.", "папиллярную карциному", False, True),
     ("Метастазы в лёгких не исключены.", "Метастазы", False, True),
     ("Без динамики, метастазы в лёгких.", "метастазы", False, False),
+    ("Предположительно метастаз в печени.", "метастаз", False, True),
+    ("Findings suggestive of nodal metastasis.", "nodal metastasis", False, True),
+    ("Lung nodule may represent a metastasis.", "metastasis", False, True),
 ])
 def test_negation_and_uncertainty(sentence: str, target: str, negated: bool, uncertain: bool) -> None:
     i = sentence.index(target)
