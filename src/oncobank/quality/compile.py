@@ -156,12 +156,19 @@ def _filtered(tables: Tables, side: Side) -> ir.Table:
     return t.filter(all_of(t, side.where)) if side.where else t
 
 
+def condition_flags(check: Check, t: ir.Table) -> Flags:
+    """A condition rule on the rows of its table: rows meeting `when` (every row without one) but not `require`."""
+    rule = check.rule
+    assert rule is not None and rule.kind == "condition"
+    return (all_of(t, rule.when) if rule.when else None), ~all_of(t, rule.require), t[rule.require[0].column]
+
+
 def field_unit(table: str, checks: list[Check], tables: Tables, ctx: Context) -> Unit:
-    """The field and section checks of one table, answered by one pass over its rows."""
+    """The field and section checks and the condition rules of one table, answered by one pass over its rows."""
     t = tables(table)
 
     def make(rows: ir.Table) -> list[Flags]:
-        return [(*field_flags(check, rows, ctx), rows[check.column]) for check in checks]
+        return [condition_flags(c, rows) if c.rule else (*field_flags(c, rows, ctx), rows[c.column]) for c in checks]
 
     return Unit(table, t, tuple(checks), ENTRY_KEY in t.columns, make)
 
@@ -178,12 +185,9 @@ def disagree_unit(table: str, checks: list[Check], tables: Tables) -> Unit:
 
 
 def rule_unit(check: Check, tables: Tables, ctx: Context) -> Unit:
-    """One cross-field or cross-section rule."""
+    """One cross-section rule (a date order, currency or aggregate match; conditions join their table's unit)."""
     rule = check.rule
     assert rule is not None
-    if rule.kind == "condition":
-        t = tables(rule.table or "")
-        return _single(check, t, lambda r: (all_of(r, rule.when), ~all_of(r, rule.require), r[rule.require[0].column]))
     if rule.kind == "date_order":
         assert rule.first and rule.then
         first = _filtered(tables, rule.first)

@@ -59,6 +59,8 @@ def plan_units(store: AnalysisStore, checks: list[Check], ctx: Context) -> tuple
         lacking = _lacking(check, names, cols)
         if lacking:
             skipped.append(Result(check.id, reason=lacking))
+        elif check.rule is not None and check.rule.kind == "condition":  # rows of one table: in its pass
+            by_table[(check.rule.table or "", False)].append(check)
         elif check.rule is not None:
             rules.append(check)
         else:
