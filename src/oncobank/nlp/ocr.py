@@ -14,7 +14,7 @@ from typing import Any
 LANGUAGES = "rus+eng"
 DPI = 300  # rendering of PDF pages; Tesseract reads best at about 300 dpi
 MAX_SKEW = 6.0  # degrees searched either way
-_STEP = 0.25
+_STEP = 0.25  # degrees, the finer search
 _PROBE = 800  # width (px) of the copy the skew is measured on
 MAGIC = {
     b"\x89PNG\r\n\x1a\n": "image/png",
@@ -86,17 +86,19 @@ def clean(image: Any) -> Any:
 
 
 def skew(grey: Any) -> float:
-    """The rotation (degrees, counter-clockwise) that makes the page's text lines horizontal."""
+    """The rotation (degrees, counter-clockwise) that makes the page's text lines horizontal: whole degrees across
+    ±`MAX_SKEW` first, then `_STEP` steps within a degree of the best."""
     import numpy as np
     from PIL import Image
 
     scale = min(1.0, _PROBE / grey.width)
     probe = grey.resize((max(1, int(grey.width * scale)), max(1, int(grey.height * scale))))
     ink = Image.fromarray(((np.asarray(probe) < 128) * 255).astype(np.uint8))
-    best, best_score = 0.0, -1.0
-    for angle in np.arange(-MAX_SKEW, MAX_SKEW + _STEP / 2, _STEP):
-        rows = np.asarray(ink.rotate(float(angle), resample=Image.Resampling.NEAREST, expand=True)).sum(axis=1)
-        score = float(np.var(rows.astype(np.float64)))
-        if score > best_score + 1e-9:
-            best, best_score = float(angle), score
-    return round(best, 2)
+
+    def sharpness(angle: float) -> float:
+        rows = np.asarray(ink.rotate(angle, resample=Image.Resampling.NEAREST, expand=True)).sum(axis=1)
+        return float(np.var(rows.astype(np.float64)))
+
+    coarse = max(np.arange(-MAX_SKEW, MAX_SKEW + 0.5, 1.0), key=lambda a: (sharpness(float(a)), -abs(a)))
+    fine = np.arange(coarse - 1.0, coarse + 1.0 + _STEP / 2, _STEP)
+    return round(float(max(fine, key=lambda a: (sharpness(float(a)), -abs(a)))), 2)
