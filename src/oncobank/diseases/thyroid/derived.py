@@ -56,8 +56,9 @@ class Refresh:
         return {"recomputed": self.recomputed, "current": self.current}
 
 
-def fingerprints(engine: Engine, kinds: Iterable[str]) -> pd.DataFrame:
-    """Per patient and kind: the highest entry_version id in the kind's sections (0 with no entries).
+def fingerprints(engine: Engine, kinds: Iterable[str], only: Iterable[int] | None = None) -> pd.DataFrame:
+    """Per patient (every one, or those of `only`) and kind: the highest entry_version id in the kind's sections (0
+    with no entries).
 
     Every add, edit or retraction writes a new entry_version row, so the id grows whenever an input changes.
     """
@@ -70,11 +71,19 @@ def fingerprints(engine: Engine, kinds: Iterable[str]) -> pd.DataFrame:
         .where(Entry.section.in_(sections), Patient.module == MODULE)
         .group_by(Entry.patient_id, Entry.section)
     )
+    if only is not None:  # one patient's page asks about her alone: no scan of the whole registry
+        only = sorted(set(only))
+        query = query.where(Entry.patient_id.in_(only))
     with engine.connect() as connection:
         rows = pd.DataFrame.from_records(list(connection.execute(query)),
                                          columns=["patient_id", "section", "max_id"])
+        if only is not None:
+            everyone = pd.Series(list(connection.scalars(
+                select(Patient.id).where(Patient.id.in_(only), Patient.module == MODULE).order_by(Patient.id))),
+                dtype="int64")
     wide = rows.pivot(index="patient_id", columns="section", values="max_id")
-    everyone = patients(engine, MODULE)["patient_id"]
+    if only is None:
+        everyone = patients(engine, MODULE)["patient_id"]
     out = pd.DataFrame(index=pd.Index(everyone, name="patient_id"))
     for kind in kinds:
         present = [s for s in KINDS[kind] if s in wide.columns]
@@ -82,9 +91,12 @@ def fingerprints(engine: Engine, kinds: Iterable[str]) -> pd.DataFrame:
     return out
 
 
-def stored(engine: Engine, kind: str) -> pd.DataFrame:
-    """The current (latest) stored fact's input_version and rules per patient, for one kind."""
+def stored(engine: Engine, kind: str, only: Iterable[int] | None = None) -> pd.DataFrame:
+    """The current (latest) stored fact's input_version and rules per patient (every one, or those of `only`), for
+    one kind."""
     latest = select(func.max(DerivedFact.id)).where(DerivedFact.kind == kind).group_by(DerivedFact.patient_id)
+    if only is not None:
+        latest = latest.where(DerivedFact.patient_id.in_(sorted(set(only))))
     query = select(DerivedFact.patient_id, DerivedFact.input_version, DerivedFact.rules).where(
         DerivedFact.id.in_(latest))
     with engine.connect() as connection:
@@ -96,12 +108,11 @@ def stale(engine: Engine, kinds: Iterable[str], only: Iterable[int] | None = Non
           settings: Settings | None = None) -> dict[str, pd.Series]:
     """Per kind, the patients (with their fingerprint) whose fact is missing, out of date, or from other rules
     (for RAIR: other study settings)."""
-    prints = fingerprints(engine, kinds)
-    if only is not None:
-        prints = prints[prints.index.isin(list(only))]
+    only = None if only is None else sorted(set(only))
+    prints = fingerprints(engine, kinds, only)
     out = {}
     for kind in prints.columns:
-        known = stored(engine, kind).reindex(prints.index)
+        known = stored(engine, kind, only).reindex(prints.index)
         fresh = (known["input_version"] == prints[kind]) & (known["rules"] == rules(kind, settings))
         out[kind] = prints.loc[~fresh, kind]
     return out
@@ -163,14 +174,17 @@ def latest(engine: Engine, kind: str, registry_ids: Iterable[str] | None = None,
     newest = (select(func.max(DerivedFact.id))
               .where(DerivedFact.kind == kind, DerivedFact.rules == rules(kind, settings))
               .group_by(DerivedFact.patient_id))
+    named = None if registry_ids is None else list(registry_ids)
+    if named is not None:  # the newest fact of the named patients only, not a group over every patient's facts
+        newest = newest.where(DerivedFact.patient_id.in_(select(Patient.id).where(Patient.registry_id.in_(named))))
     query = (
         select(Patient.registry_id, DerivedFact.result, DerivedFact.computed_at)
         .join(Patient, and_(Patient.id == DerivedFact.patient_id))
         .where(DerivedFact.id.in_(newest))
         .order_by(Patient.registry_id)
     )
-    if registry_ids is not None:
-        query = query.where(Patient.registry_id.in_(list(registry_ids)))
+    if named is not None:
+        query = query.where(Patient.registry_id.in_(named))
     with engine.connect() as connection:
         return {rid: result for rid, result, _ in connection.execute(query)}
 
