@@ -228,6 +228,9 @@ def test_structure_commands(documents: ClinicalStore, tmp_path: Path) -> None:
     shown = runner.invoke(app, ["structure", "review", "--db", url, "--lang", "ru"], env={"COLUMNS": "300"})
     assert "Предложенные записи" in shown.output and "узел 1,8 см" in shown.output
     histology = by_section["histology"]["id"]
+    refused = runner.invoke(app, ["structure", "accept", str(histology), "--db", url, "--set", "histology_type="])
+    assert refused.exit_code == 1 and "histology_type" in refused.output and "required" in refused.output
+    assert _by_section(documents)["histology"]["status"] == "pending"  # the refused accept left it to decide
     accepted = runner.invoke(
         app,
         [

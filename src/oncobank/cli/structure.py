@@ -17,14 +17,16 @@ from oncobank.cli.common import (
     LangOption,
     ModuleOption,
     emit_json,
+    err,
     fail,
     friendly,
     open_store,
 )
 from oncobank.reports.printable import printable
 
-app = typer.Typer(help="Report structuring: facts with their source spans from Russian and English reports.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Report structuring: facts with their source spans from Russian and English reports.", no_args_is_help=True
+)
 
 
 def _extractor(module: str):
@@ -69,8 +71,9 @@ def extract_command(
     for key in ("field", "value", "span", "rule", "confidence"):
         table.add_column(label(key, lang))
     for f in result.facts:
-        table.add_row(f"{f.section}.{f.field}", _shown(f.value), _shown(text[f.start:f.end]), f.rule,
-                      f"{f.confidence:.2f}")
+        table.add_row(
+            f"{f.section}.{f.field}", _shown(f.value), _shown(text[f.start : f.end]), f.rule, f"{f.confidence:.2f}"
+        )
     Console().print(table)
 
 
@@ -101,8 +104,13 @@ def evaluate_command(
             table.add_column(name, justify="left" if i == 0 else "right")
         for name, s in rows.items():
             table.add_row(name, f"{s['precision']:.3f}", f"{s['recall']:.3f}", f"{s['f1']:.3f}")
-        table.add_row(label("overall", lang), f"{data['precision']:.3f}", f"{data['recall']:.3f}", f"{data['f1']:.3f}",
-                      style="bold")
+        table.add_row(
+            label("overall", lang),
+            f"{data['precision']:.3f}",
+            f"{data['recall']:.3f}",
+            f"{data['f1']:.3f}",
+            style="bold",
+        )
         Console().print(table)
 
 
@@ -120,8 +128,10 @@ def _open(db: str | None, module: str, what: str):
 def run_command(
     db: DbOption = None,
     module: ModuleOption = "thyroid",
-    auto_accept: Annotated[float | None, typer.Option(
-        "--auto-accept", help="Accept proposals whose every fact has at least this confidence (0-1).")] = None,
+    auto_accept: Annotated[
+        float | None,
+        typer.Option("--auto-accept", help="Accept proposals whose every fact has at least this confidence (0-1)."),
+    ] = None,
     json_out: JsonOption = False,
     lang: LangOption = "en",
 ) -> None:
@@ -131,9 +141,12 @@ def run_command(
 
     from oncobank.nlp import review
     from oncobank.nlp.labels import label
+    from oncobank.reports.terminal import progress
 
     store = _open(db, module, "structure documents")
-    report = review.run(store, store.actor, auto_accept=auto_accept)
+    with progress(err) as bar:
+        task = bar.add_task(label("documents", lang), total=None)
+        report = review.run(store, store.actor, auto_accept=auto_accept, on_document=lambda: bar.advance(task))
     if json_out:
         emit_json(asdict(report))
         return
@@ -144,15 +157,16 @@ def run_command(
         table.add_row(label(key, lang), str(getattr(report, key)))
     Console().print(table)
     for line in report.refused:
-        Console(stderr=True).print(f"{label('refused', lang)}: {escape(printable(line))}", highlight=False)
+        err.print(f"{label('refused', lang)}: {escape(printable(line))}", highlight=False)
 
 
 @app.command("review")
 @friendly()
 def review_command(
     patient: Annotated[str | None, typer.Option("--patient", help="Registry ID of one patient.")] = None,
-    status: Annotated[str, typer.Option(
-        help="pending, accepted, corrected, rejected, superseded, or all.")] = "pending",
+    status: Annotated[
+        str, typer.Option(help="pending, accepted, corrected, rejected, superseded, or all.")
+    ] = "pending",
     db: DbOption = None,
     module: ModuleOption = "thyroid",
     json_out: JsonOption = False,
@@ -175,8 +189,15 @@ def review_command(
         table.add_column(label(key, lang))
     for p in found:
         for item in p["items"]:
-            table.add_row(str(p["id"]), p["patient"], f"{p['section']}.{item['field']}", _shown(item["value"]),
-                          _shown(" … ".join(item["text"])), f"{item['confidence']:.2f}", p["status"])
+            table.add_row(
+                str(p["id"]),
+                p["patient"],
+                f"{p['section']}.{item['field']}",
+                _shown(item["value"]),
+                _shown(" … ".join(item["text"])),
+                f"{item['confidence']:.2f}",
+                p["status"],
+            )
     Console().print(table)
 
 
@@ -184,8 +205,10 @@ def review_command(
 @friendly()
 def accept_command(
     proposal: ProposalArgument,
-    assignments: Annotated[list[str] | None, typer.Option(
-        "--set", help="field=value to correct a fact, repeatable; 'field=' leaves the field out.")] = None,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="field=value to correct a fact, repeatable; 'field=' leaves the field out."),
+    ] = None,
     reason: Annotated[str | None, typer.Option(help="Why (kept with the entry's version).")] = None,
     db: DbOption = None,
     module: ModuleOption = "thyroid",
@@ -199,11 +222,14 @@ def accept_command(
 
     store = _open(db, module, "accept structured facts")
     section = review.section_of(store, store.actor, proposal)
-    corrections = {k: (None if v in ("", []) else v)
-                   for k, v in parse_values(store.dictionary, section, assignments, None).items()}
+    corrections = {
+        k: (None if v in ("", []) else v) for k, v in parse_values(store.dictionary, section, assignments, None).items()
+    }
     ref = review.accept(store, store.actor, proposal, corrections, reason=reason)
-    Console().print(f"{label('proposal', lang)} {proposal}: {label('accepted', lang)} {ref.entry_id}, "
-                    f"{label('version', lang)} {ref.version}")
+    Console().print(
+        f"{label('proposal', lang)} {proposal}: {label('accepted', lang)} {ref.entry_id}, "
+        f"{label('version', lang)} {ref.version}"
+    )
 
 
 @app.command("reject")
