@@ -24,7 +24,9 @@ TITLE = 200  # characters at the top where the report's title (its first two lin
 TITLE_LINE = 80  # the first line's first characters are its title; the rest of a long line is body text
 SUBTITLE = 60  # a second line this short is part of the title
 LISTED = re.compile(r"\s*(?:,|и|или|and|or)?\s*(?:в|во|in|the)?\s*", re.IGNORECASE)  # between two listed sites
-LEVEL_RANGE = re.compile(r"(?P<a>VII|VI|IV|V|III|II|I)(?:\s*[–-]\s*(?P<b>VII|VI|IV|V|III|II|I))?", re.IGNORECASE)
+LEVEL_RANGE = re.compile(
+    r"(?P<a>VII|VI|IV|V|III|II|I)(?:\s*(?:[–-]|to|по|до)\s*(?P<b>VII|VI|IV|V|III|II|I))?", re.IGNORECASE
+)
 LEVELS = ["I", "II", "III", "IV", "V", "VI", "VII"]
 UNCERTAIN = 0.5  # a hedged finding keeps half its rule's confidence
 
