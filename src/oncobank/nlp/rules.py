@@ -145,10 +145,6 @@ def term_list(terms: dict[str, list[str]] | list[str]) -> list[tuple[str, str]]:
     return [(value, t) for value, options in terms.items() for t in options]
 
 
-def vocabulary(terms: Any) -> dict[str, Any]:
-    return dict(terms) if isinstance(terms, dict) else {}
-
-
 def any_of(pairs: list[tuple[str, str]]) -> tuple[re.Pattern[str], list[str]]:
     """One alternation with a numbered group per term, and the value each group stands for."""
     values = [v for v, _ in pairs]
