@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -142,3 +142,19 @@ def test_shipped_modules_apply_all_their_logic() -> None:
     imaging = section_logic(load_module("thyroid").sections["imaging"])
     assert imaging.hidden("modality_other", {"modality": "CT"})
     assert not imaging.hidden("modality_other", {"modality": "other"})
+
+
+def test_a_hidden_required_field_does_not_make_a_form_incomplete() -> None:
+    from oncobank.store.card import EntryView, VersionView
+    from oncobank.web.forms import section_status
+
+    def entry(values: dict) -> EntryView:
+        version = VersionView(1, "active", None, None, values, {}, {}, [], "dr", datetime(2020, 1, 1), None)
+        return EntryView(1, "exposure", [version])
+
+    section = STUDY.sections[0]
+    # a non-smoker is not asked how many packs: her entry lacks nothing (it waits for a second opinion)
+    assert section_status(section, [entry({"smoker": "0"})], "en").status == "unverified"
+    # a smoker's entry without them does
+    lacking = section_status(section, [entry({"smoker": "1"})], "en")
+    assert (lacking.status, lacking.missing) == ("incomplete", ["Packs a day"])

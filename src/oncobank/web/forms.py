@@ -270,8 +270,9 @@ def section_status(section: Section, entries: list[EntryView], lang: str) -> Com
     if not active:
         return Completeness(INCOMPLETE, [section.label.get(lang)]) if expected(section) else \
             Completeness(COMPLETE, empty=True)
+    logic = section_logic(section)  # a required field its branching logic hides is not missing
     missing = [f.label.get(lang) for e in active for f in section.fields
-               if f.required and f.name not in e.current.values]
+               if f.required and f.name not in e.current.values and not logic.hidden(f.name, e.current.values)]
     if missing:
         return Completeness(INCOMPLETE, list(dict.fromkeys(missing)))
     unreviewed = sum(1 for e in active if not any(r.entry_version == e.current.version for r in e.reviews))
