@@ -14,9 +14,12 @@ from tests.web.conftest import Client
 from oncobank.deid.keys import publish_secret
 from oncobank.engine import connect
 from oncobank.engine.sinks import open_sink
+from oncobank.quality.clinical import identify
 from oncobank.quality.compile import Context
 from oncobank.quality.history import save_run
 from oncobank.quality.service import assess, checks_for, history_folder
+from oncobank.store import accounts
+from oncobank.store.access import AccessDenied
 from oncobank.store.clinical import ClinicalStore
 
 CHECK = "rule:thyroid.death_date_when_dead"
@@ -54,7 +57,8 @@ def test_scores_failed_checks_and_suggestions(quality_run: None, web_client: Cal
     assert CHECK in researcher and "/quality/issues" not in researcher
 
 
-def test_problem_records_within_reach(quality_run: None, web_client: Callable[[str], Client]) -> None:
+def test_problem_records_within_reach(quality_run: None, web_client: Callable[[str], Client],
+                                     web_store: ClinicalStore) -> None:
     url = f"/quality/issues?check={CHECK}&lang=en"
     own = web_client("dm_c01").get(url)
     assert own.status_code == 200 and "TH-000003" in own.text and "TH-000004" not in own.text
@@ -63,6 +67,8 @@ def test_problem_records_within_reach(quality_run: None, web_client: Callable[[s
     everyone = web_client("admin").get(url).text
     assert "TH-000003" in everyone and "TH-000004" in everyone
     assert web_client("researcher").get(url).status_code == 403
+    with pytest.raises(AccessDenied):  # refused by the service itself, not only by the page
+        identify(web_store, [], CHECK, accounts.acting(web_store, "researcher"))
     assert web_client("dm_c01").get("/quality/issues?check=no:such").status_code == 404
 
 

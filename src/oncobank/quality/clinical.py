@@ -18,7 +18,7 @@ from oncobank.ingest.models import DataIssue
 from oncobank.quality.model import Check
 from oncobank.quality.run import Result
 from oncobank.store import audit
-from oncobank.store.access import Actor
+from oncobank.store.access import Actor, Permission
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.models import Centre, Entry, EntryVersion, Patient
 
@@ -27,9 +27,11 @@ def identify(store: ClinicalStore, rows: list[dict[str, Any]], check: str,
              actor: Actor | None = None) -> list[dict[str, Any]]:
     """`rows` (pseudonym, entry_key, ...) with `registry_id`, `entry_id` and the command that opens each record;
     rows of patients outside the reach of `actor` (default the store's acting user), or unknown to the store, are
-    left out."""
-    keys = Keys(publish_secret(store.engine.url, create=False))
+    left out. Refused (AccessDenied) unless the actor may read patients."""
     actor = actor or store.actor
+    if actor is not None:
+        actor.require(Permission.READ_PATIENTS, "identify problem records")
+    keys = Keys(publish_secret(store.engine.url, create=False))
     with store.session() as s:
         patients = s.execute(select(Patient.id, Patient.registry_id, Patient.centre_id)).all()
         known = {keys.pseudonym(p.registry_id): p for p in patients if actor is None or actor.reaches(p.centre_id)}

@@ -1,7 +1,8 @@
-"""The checks as Ibis expressions: per source table one row set carrying a violated and a denominator flag per check.
+"""The checks as Ibis expressions: per source table a violated and a denominator flag per check, counted or listed.
 
-Field checks of one table share one row set (so one scan answers them all); each cross-table rule has its own.
-A unit's rows keep `pseudonym` (and `entry_key` where rows are entries) and the value a problem list shows.
+Field checks and condition rules of one table share one unit (so one scan answers them all); each other
+cross-table rule has its own. A unit counts its flags in one aggregate (`Unit.counts`), or gives per row
+`pseudonym` (and `entry_key` where rows are entries), the flags and the value a problem list shows (`Unit.rows`).
 """
 
 from __future__ import annotations
