@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from sqlalchemy import delete, select, update
@@ -211,3 +212,32 @@ def test_two_writers_on_one_patient_leave_the_right_status(web_store: ClinicalSt
     for t in threads:
         t.join()
     assert _statuses(web_store) == {"TH-000001": "complete"}
+
+
+def test_the_command_line(web_store: ClinicalStore, lab: int, store_url: str, tmp_path: Path,
+                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from oncobank.cli.main import app
+
+    monkeypatch.setenv("ONCOBANK_DB", store_url)
+    monkeypatch.setenv("ONCOBANK_HOME", str(tmp_path / "home"))
+    runner = CliRunner()
+
+    def run(user: str, *args: str) -> tuple[int, str]:
+        monkeypatch.setenv("ONCOBANK_USER", user)
+        result = runner.invoke(app, ["query", *args])
+        return result.exit_code, result.output.strip()
+
+    assert run("dr_petrov", "open", str(lab), "tsh", "--text", "1.2 or 12?", "--suggest", "12") == \
+        (0, f"data query 1 opened on entry {lab}, field tsh")
+    assert run("dr_ivanova", "answer", "1", "--text", "1.2") == (0, "data query 1: answered")
+    assert run("dr_ivanova", "close", "1") == (1, "error: user dr_ivanova (clinician) may not close data queries")
+    assert run("dr_petrov", "close", "1") == (0, "data query 1: closed")
+    assert run("dr_petrov", "list", "--status", "pending") == \
+        (1, "error: --status 'pending': expected one of open, answered, closed")
+    code, out = run("dr_ivanova", "list", "--status", "closed")
+    assert code == 0 and out.splitlines()[0].split()[:7] == ["1", "closed", "TH-000001", "entry", str(lab),
+                                                             "laboratory.tsh", "dr_petrov"]
+    assert out.splitlines()[-1] == "1 data queries"
+    assert run("dr_sidorov", "show", "1") == (1, "error: no data query 1")

@@ -20,6 +20,7 @@ from oncobank.cli import (
     ingest,
     patient,
     quality,
+    query,
     serve,
     stats,
     store,
@@ -65,6 +66,7 @@ app.add_typer(patient.app, name="patient", rich_help_panel=RECORDS)
 app.add_typer(entry.app, name="entry", rich_help_panel=RECORDS)
 app.command("attach", rich_help_panel=RECORDS)(entry.attach_command)
 app.add_typer(attachment.app, name="attachment", rich_help_panel=RECORDS)
+app.add_typer(query.app, name="query", rich_help_panel=RECORDS)
 app.add_typer(audit.app, name="audit", rich_help_panel=RECORDS)
 app.command("ingest", rich_help_panel=SOURCES)(ingest.ingest_command)
 app.add_typer(ingest.quarantine_app, name="quarantine", rich_help_panel=SOURCES)
