@@ -41,7 +41,7 @@ def _extractor(module: str):
 
 @app.command("extract")
 def extract_command(
-    file: Annotated[Path, typer.Argument(help="A report: UTF-8 text or PDF.")],
+    file: Annotated[Path, typer.Argument(help="A report: UTF-8 text, PDF, or a scan (PNG, JPEG, TIFF) read by OCR.")],
     module: ModuleOption = "thyroid",
     kind: Annotated[str | None, typer.Option(help="Report type (default: recognised from the text).")] = None,
     json_out: JsonOption = False,
