@@ -192,13 +192,14 @@ def _members(table: pa.Table) -> list[tuple[str, dt.date]]:
     return sorted(zip(table.column("pseudonym").to_pylist(), table.column("index_date").to_pylist(), strict=True))
 
 
-def _best(step, repeats: int = 3) -> tuple[float, object]:  # type: ignore[no-untyped-def]
+def _timed(step, repeats: int = 3) -> tuple[list[float], object]:  # type: ignore[no-untyped-def]
+    """The time of each of `repeats` runs of `step`, and its last result."""
     times, result = [], None
     for _ in range(repeats):
         started = time.perf_counter()
         result = step()
         times.append(time.perf_counter() - started)
-    return min(times), result
+    return times, result
 
 
 def main() -> None:
@@ -214,8 +215,9 @@ def main() -> None:
     url = str(folder / "analysis.duckdb")
     open_sink(url).apply(delta)
     print(f"store of {args.patients:,} patients built in {time.perf_counter() - started:.1f} s")
-    lines = ["| definition | members | cohort (s) | hand SQL (s) | ratio |" + (" Spark (s) |" if args.spark else ""),
-             "| --- | ---: | ---: | ---: | ---: |" + (" ---: |" if args.spark else "")]
+    lines = ["| definition | members | cohort (s) | first run (s) | hand SQL (s) | ratio |"
+             + (" Spark (s) |" if args.spark else ""),
+             "| --- | ---: | ---: | ---: | ---: | ---: |" + (" ---: |" if args.spark else "")]
     ratios = []
     spark_times: dict[str, float] = {}
     if args.spark:
@@ -223,30 +225,37 @@ def main() -> None:
         open_sink(spark_url).apply(delta)
         with connect(spark_url) as lake:
             for name, (definition, _) in CASES.items():
-                spark_times[name], _ = _best(lambda d=definition: run(d, lake, evidence=False, people=False), repeats=1)
+                times, _ = _timed(lambda d=definition: run(d, lake, evidence=False, people=False), repeats=1)
+                spark_times[name] = times[0]
     with connect(url) as store:
         con = store.ibis.con
         for name, (definition, sql) in CASES.items():
-            ours, result = _best(lambda d=definition: run(d, store, evidence=False, people=False))
-            theirs, hand = _best(lambda s=sql: con.sql(s).to_arrow_table())
+            runs, result = _timed(lambda d=definition: run(d, store, evidence=False, people=False))
+            hands, hand = _timed(lambda s=sql: con.sql(s).to_arrow_table())
             assert _members(result.members) == _members(hand), name  # type: ignore[union-attr]
+            ours, theirs = min(runs), min(hands)
             ratios.append(ours / theirs)
             extra = f" {spark_times[name]:.2f} |" if args.spark else ""
-            lines.append(f"| {name} | {result.count:,} | {ours:.3f} | {theirs:.3f} | {ours / theirs:.2f} |{extra}")  # type: ignore[union-attr]
+            lines.append(f"| {name} | {result.count:,} | {ours:.3f} | {runs[0]:.3f} | {theirs:.3f} | "  # type: ignore[union-attr]
+                         f"{ours / theirs:.2f} |{extra}")
             print(lines[-1])
         definition = CASES["attrition with 5 rules"][0]
         key = saved.cache_key(definition, store.target.describe(), store.snapshot)
         result = run(definition, store, evidence=False, people=False)
         saved.remember(key, result.to_dict(), result.members)
-        cached, _ = _best(lambda: saved.cached(saved.cache_key(definition, store.target.describe(), store.snapshot)))
+        cached_times, _ = _timed(lambda: saved.cached(saved.cache_key(definition, store.target.describe(),
+                                                                       store.snapshot)))
+        cached = min(cached_times)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     summary = (f"Median ratio {statistics.median(ratios):.2f} ×, largest {max(ratios):.2f} × (goals ≤ 1.5 ×, ≤ 3 ×); "
                f"cached re-run of the 5-rule attrition {cached * 1000:.1f} ms (goal < 50 ms); peak memory "
                f"{peak:,.0f} MB.")
     print(summary)
     body = (f"`python benchmarks/cohort.py --patients {args.patients}`: synthetic store of {args.patients:,} patients "
-            "(seeded), each definition through `oncobank.cohort.run` (compiled to Ibis, members fetched) next to "
-            "hand-written DuckDB SQL, best of 3, member sets asserted equal.\n\n" + "\n".join(lines) + "\n\n" + summary)
+            "(seeded), each definition through `oncobank.cohort.run` (compiled to Ibis, members and attrition "
+            "fetched) next to hand-written DuckDB SQL (members only), best of 3, member sets asserted equal. The first "
+            "run compiles the definition; the next two reuse the compiled expressions, as any re-run on an open "
+            "store does (first run shown apart).\n\n" + "\n".join(lines) + "\n\n" + summary)
     if not args.no_write:
         write_section("Cohort search", body)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from oncobank.cohort.compile import compile_cohort
+from oncobank.cohort.compile import Compiled, compile_cohort
 from oncobank.cohort.fields import Catalogue
 from oncobank.cohort.model import Cohort
 from oncobank.dictionary import Dictionary, load_module
@@ -64,6 +65,22 @@ def catalogue_of(store: AnalysisStore, dictionary: Dictionary | None = None) -> 
     return _catalogues[key]
 
 
+# per open store: (definition digest, snapshot) -> its compiled expressions, so that a re-run builds none again
+_compiled: weakref.WeakKeyDictionary[AnalysisStore, dict[tuple[str, str | None], Compiled]] = (
+    weakref.WeakKeyDictionary())
+
+
+def compiled_for(definition: Cohort, store: AnalysisStore, dictionary: Dictionary | None = None) -> Compiled:
+    """`definition` compiled for `store`, once per definition and snapshot while the store is open."""
+    if dictionary is not None:  # another dictionary than the store's: compiled afresh
+        return compile_cohort(definition, store, catalogue_of(store, dictionary))
+    known = _compiled.setdefault(store, {})
+    key = (definition.digest(), store.snapshot)
+    if key not in known:
+        known[key] = compile_cohort(definition, store, catalogue_of(store))
+    return known[key]
+
+
 def attrition_of(people: pa.Table, rules: list[str]) -> Attrition:
     """The attrition table from rows of rule columns (rule_1, ...), each standing for `_n` persons (else one):
     remaining after rules 1..i, failing rule i alone."""
@@ -92,13 +109,13 @@ def _sorted(members: pa.Table) -> pa.Table:
 
 def run(definition: Cohort, store: AnalysisStore, dictionary: Dictionary | None = None, *,
         evidence: bool = True, people: bool = True) -> CohortResult:
-    """Compile `definition` once and run it on `store`.
+    """Run `definition` on `store`, compiled once per definition and snapshot while the store is open.
 
     With `people` every person with an index event comes back with their rules (and the attrition is counted from
     them); without, only the members travel, with the number of persons per pattern of rules held for the attrition,
     in the same query. `evidence` adds its query.
     """
-    compiled = compile_cohort(definition, store, catalogue_of(store, dictionary))
+    compiled = compiled_for(definition, store, dictionary)
     everyone = None
     if people:
         everyone = store.to_arrow(compiled.people)
