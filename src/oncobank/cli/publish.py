@@ -15,8 +15,9 @@ ToOption = Annotated[str | None, typer.Option(
     "--to", help="Analysis store URL: a .duckdb file, postgresql://… or spark:PATH (default: ONCOBANK_ANALYSIS, "
                  "else analysis.duckdb in the data home).", show_default=False)]
 PolicyOption = Annotated[Path | None, typer.Option(
-    "--policy", help="De-identification policy YAML: date mode and shift range, age reporting "
-                     "(default: dates shifted by up to 365 days, birth years, 90+).", show_default=False)]
+    "--policy", help="De-identification policy YAML: date mode and shift range, age reporting, k-anonymity of "
+                     "the patient table (default: dates shifted by up to 365 days, birth years, 90+, no k-anonymity)"
+                     ".", show_default=False)]
 FullOption = Annotated[bool, typer.Option("--full", help="Rebuild every table instead of the changed patients.")]
 BundleOption = Annotated[Path | None, typer.Option(
     "--bundle", help="Also write the published snapshot to this file as an encrypted, signed bundle for the "
@@ -145,6 +146,8 @@ def show(out: Console, result: Any, lang: str) -> None:
     for name, rows in sorted(result.rows.items()):
         table.add_row(name, f"{rows:,}".replace(",", " " if lang == "ru" else ","))
     out.print(table)
+    if result.k_report is not None:
+        out.print(result.k_report.table(lang))
     for key, value in (("patients", result.patients_changed), ("retracted", result.entries_retracted),
                        ("reason", reason_text(result.reason, lang)), ("where", result.target)):
         out.print(f"{word(key, lang)}: {value}", soft_wrap=True, highlight=False)

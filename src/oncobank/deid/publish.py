@@ -16,13 +16,16 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine
 
 from oncobank.deid import source
+from oncobank.deid.kanon_report import KAnonymityReport
 from oncobank.deid.keys import Keys, publish_secret
 from oncobank.deid.log import LastPublish, log_row
 from oncobank.deid.policy import Policy
+from oncobank.deid.publish_kanon import REPORT, Anonymised, anonymised, patient_rows, report_table, without
 from oncobank.deid.rows import Builder, Person, by_section, group_by_module, people
 from oncobank.deid.schema import (
     COLUMNS,
     LOG,
+    PATIENT,
     TableSpec,
     columns_table,
     derived_spec,
@@ -65,13 +68,15 @@ class PublishResult:
     rows: dict[str, int] = field(default_factory=dict)
     tables: list[str] = field(default_factory=list)
     target: str = ""
+    k_report: KAnonymityReport | None = field(default=None, repr=False)  # under the policy's k_anonymity
 
     @property
     def changed(self) -> bool:
         return self.number is not None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        found = {k: v for k, v in asdict(self).items() if k != "k_report"}
+        return {**found, "k_anonymity": None if self.k_report is None else self.k_report.to_dict()}
 
 
 class Publisher:
@@ -134,14 +139,23 @@ class Publisher:
         pseudonyms: list[str] = []
         retracted = 0
         since = 0 if plan.previous is None else plan.previous.watermark.ids.get("entry_version", 0)
-        for start in range(0, len(plan.patients), BATCH):
-            batch = plan.patients[start : start + BATCH]
+        kanon = self._anonymised(plan)
+        patients = plan.patients if kanon is None else sorted({*plan.patients, *kanon[1]})
+        for start in range(0, len(patients), BATCH):
+            batch = patients[start : start + BATCH]
             persons = self._batch(plan, batch, chunks)
             pseudonyms.extend(p.pseudonym for p in persons.values())
             retracted += sum(1 for p in persons.values() for version in p.retracted if version > since)
             if on_batch:
                 on_batch(len(batch))
         tables = {spec.name: _concat(chunks[spec.name], spec.schema) for spec in plan.specs}
+        whole: set[str] = set()  # tables written whole even by an incremental publish
+        if kanon is not None:
+            done = kanon[0]
+            tables = {name: without(t, done.removed_pseudonyms) for name, t in tables.items()}
+            tables[PATIENT] = done.table
+            tables[REPORT] = report_table(done.report)
+            whole = {PATIENT, REPORT}
         number = 1 if plan.previous is None else plan.previous.number + 1
         rows = {name: t.num_rows for name, t in tables.items()}
         names = [*tables, COLUMNS, LOG]
@@ -149,13 +163,25 @@ class Publisher:
                       retracted=retracted, rows=rows, tables=names, mark=plan.mark, policy=self.policy.digest,
                       schema=plan.schema, secret=self.keys.fingerprint())
         replace = None if plan.full else tuple(sorted(pseudonyms))
-        deltas = [TableDelta(name, table, replace=replace) for name, table in tables.items()]
+        deltas = [TableDelta(name, table, replace=None if name in whole else replace) for name, table in tables.items()]
         if plan.full:
             deltas.append(TableDelta(COLUMNS, columns_table(plan.specs)))
         deltas.append(TableDelta(LOG, log, append=True))
         gone = () if plan.previous is None else tuple(sorted(set(plan.previous.tables) - set(names)))
-        result = PublishResult(number, plan.full, plan.reason, len(plan.patients), retracted, rows, sorted(names))
+        result = PublishResult(number, plan.full, plan.reason, len(plan.patients), retracted, rows, sorted(names),
+                               k_report=None if kanon is None else kanon[0].report)
         return PublishDelta(tuple(deltas), plan.full, gone), result
+
+    def _anonymised(self, plan: Plan) -> tuple[Anonymised, set[int]] | None:
+        """Under k-anonymity: the whole patient table as it leaves, and the patients to re-process besides the
+        changed ones (removed now, or removed at the previous watermark and perhaps back now)."""
+        if self.policy.k_anonymity is None:
+            return None
+        now = anonymised(patient_rows(self.engine, plan.mark, self.keys, self.policy), self.policy)
+        if plan.full or plan.previous is None:
+            return now, set()
+        before = anonymised(patient_rows(self.engine, plan.previous.watermark, self.keys, self.policy), self.policy)
+        return now, set(now.removed | before.removed)
 
     def _batch(self, plan: Plan, ids: list[int], chunks: dict[str, list[pa.Table]]) -> dict[int, Person]:
         with self.engine.connect() as connection:
@@ -169,7 +195,8 @@ class Publisher:
             texts = source.document_texts(connection, plan.mark, digests)
         builder = Builder(self.keys, self.policy, texts)
         specs = {spec.name: spec for spec in plan.specs}
-        chunks["patient"].append(builder.patients(specs["patient"], persons.values()))
+        if self.policy.k_anonymity is None:  # else the whole table is built apart (publish_kanon)
+            chunks[PATIENT].append(builder.patients(specs[PATIENT], persons.values()))
         for module, members in group_by_module(persons).items():
             self._module_rows(builder, dictionaries[module], specs, members, chunks)
             for table in self._derived(module, sorted(members)):

@@ -99,7 +99,10 @@ def section_spec(dictionary: Dictionary, section: Section, policy: Policy) -> Ta
     return TableSpec(table_name(dictionary, section.name), tuple(columns), section.name)
 
 
-def patient_spec(policy: Policy) -> TableSpec:
+def patient_spec(policy: Policy, *, generalised: bool = True) -> TableSpec:
+    """The patient table. Under k-anonymity its quasi-identifiers are text whether or not a run generalises them
+    (a band such as "1960-1964", or "*"), so the layout stays the same from one publish to the next;
+    `generalised=False` gives the table as built, before k-anonymity."""
     labels = {"sex": Label(en="Sex", ru="Пол"), "birth_year": Label(en="Year of birth", ru="Год рождения"),
               "age_group": Label(en=f"Age group at the latest date ({policy.top_age}+: {policy.top_age} or older)",
                                  ru=f"Возрастная группа на последнюю дату ({policy.top_age}+: {policy.top_age} и "
@@ -109,6 +112,8 @@ def patient_spec(policy: Policy) -> TableSpec:
               "module": Label(en="Disease module", ru="Модуль заболевания")}
     types = {"sex": pa.string(), "birth_year": pa.int64(), "age_group": pa.string(), "centre": pa.string(),
              "vital_status": pa.string(), "module": pa.string()}
+    if generalised:
+        types.update(dict.fromkeys(policy.quasi_identifiers, pa.string()))
     columns = [Column(KEY, pa.string(), "value", COMMON_LABELS[KEY])]
     columns += [Column(name, kind, "value", labels[name]) for name, kind in types.items()
                 if name != "birth_year" or policy.age == "birth_year"]
