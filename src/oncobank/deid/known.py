@@ -14,6 +14,7 @@ from oncobank.deid.translit import SCHEMES, to_cyrillic, to_latin
 
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LETTERS = re.compile(r"[^\W\d_]")
+_DIGIT = re.compile(r"\d")
 _NAME_TAGS = ("Name", "Surn", "Patr")
 
 
@@ -80,28 +81,68 @@ _WORD = re.compile(r"[^\W\d_]+")
 _BETWEEN = re.compile(r"[\s,.-]+")
 
 
+# A run of word characters, or one character that is neither a word character nor what may stand between the
+# characters of an identifier (white space, - . / № #): no identifier crosses it.
+_PIECE = re.compile(r"\w+|[^\w\s\-./№#]")
+_BREAK = "\x00"
+
+
 @dataclass(frozen=True)
 class KnownMatcher:
     """The patient's values prepared for matching: names as the sets of forms of each word in turn, identifiers as
-    patterns of their characters with any separators between them."""
+    their word characters in lower case (matched in the text's skeleton, so with any separators between them)."""
 
     phrases: tuple[tuple[str, tuple[frozenset[str], ...]], ...]
-    numbers: tuple[tuple[str, re.Pattern[str]], ...]
+    numbers: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class _Skeleton:
+    """A text's word characters in lower case with the separators left out (any other character a break), and
+    where each run of word characters starts and ends, in the skeleton and in the text."""
+
+    chars: str
+    starts: dict[int, int]  # skeleton index of a run's first character → its index in the text
+    ends: dict[int, int]  # skeleton index after a run's last character → the text index after it
+
+
+def _lower(run: str) -> str:
+    low = run.lower()
+    if len(low) == len(run):
+        return low
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in run)  # "İ" lowers to two characters
+
+
+def _skeleton(text: str) -> _Skeleton:
+    pieces: list[str] = []
+    starts: dict[int, int] = {}
+    ends: dict[int, int] = {}
+    at = 0
+    for m in _PIECE.finditer(text):
+        piece = m.group(0)
+        if piece[0].isalnum() or piece[0] == "_":  # the \w of Python's re
+            starts[at] = m.start()
+            pieces.append(_lower(piece))
+            at += len(piece)
+            ends[at] = m.end()
+        else:
+            pieces.append(_BREAK)
+            at += 1
+    return _Skeleton("".join(pieces), starts, ends)
 
 
 @lru_cache(maxsize=4096)
 def known_matcher(known: tuple[str, ...]) -> KnownMatcher:
     phrases: list[tuple[str, tuple[frozenset[str], ...]]] = []
-    numbers: list[tuple[str, re.Pattern[str]]] = []
+    numbers: list[tuple[str, str]] = []
     for raw in known:
         if raw is None:
             continue
         value = str(raw).strip()  # a date or number given as a known value is matched as it is written
         if re.search(r"\d", value):
-            chars = [re.escape(c) for c in re.sub(r"[\W_]", "", value)]
+            chars = _lower(re.sub(r"[\W_]", "", value))
             if len(chars) >= 4:  # shorter ones cannot be told from a number in the text
-                body = r"[\s\-./№#]*".join(chars)
-                numbers.append((_category(value), re.compile(rf"(?<!\w){body}(?!\w)", re.I)))
+                numbers.append((_category(value), chars))
             continue
         words = [w for w in _WORD.findall(value) if len(w) > 1]
         if words:
@@ -115,9 +156,10 @@ def known_matcher(known: tuple[str, ...]) -> KnownMatcher:
 def known_hits(text: str, known: Sequence[str]) -> Iterator[Hit]:
     """Where any of the patient's own values stands in `text`."""
     matcher = known_matcher(tuple(known))
-    for category, pattern in matcher.numbers:
-        for m in pattern.finditer(text):
-            yield Hit(m.start(), m.end(), category)
+    if matcher.numbers and _DIGIT.search(text):  # each identifier has a digit
+        skeleton = _skeleton(text)
+        for category, chars in matcher.numbers:
+            yield from _number_hits(skeleton, chars, category)
     if not matcher.phrases:
         return
     words = list(_WORD.finditer(text))
@@ -129,3 +171,15 @@ def known_hits(text: str, known: Sequence[str]) -> Iterator[Hit]:
                     lows[i + k] in forms[k] and _BETWEEN.fullmatch(text[words[i + k - 1].end():words[i + k].start()])
                     for k in range(1, n)):
                 yield Hit(words[i].start(), words[i + n - 1].end(), category)
+
+
+def _number_hits(skeleton: _Skeleton, chars: str, category: str) -> Iterator[Hit]:
+    """Each place, left to right and not overlapping, where `chars` stand in the skeleton between word boundaries."""
+    at = skeleton.chars.find(chars)
+    while at >= 0:
+        end = at + len(chars)
+        if at in skeleton.starts and end in skeleton.ends:
+            yield Hit(skeleton.starts[at], skeleton.ends[end], category)
+            at = skeleton.chars.find(chars, end)
+        else:
+            at = skeleton.chars.find(chars, at + 1)
