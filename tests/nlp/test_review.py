@@ -265,3 +265,15 @@ def test_structure_commands(documents: ClinicalStore, tmp_path: Path) -> None:
         app, ["structure", "accept", str(by_section["laboratory"]["id"]), "--db", url, "--set", "no_such_field=1"]
     )
     assert bad.exit_code == 1 and "--set 'no_such_field=1'" in bad.output and "Traceback" not in bad.output
+
+
+def test_two_runs_at_once_end_in_a_clear_refusal_not_duplicates(
+    documents: ClinicalStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    review.run(documents, _admin(documents))
+    before = _table(documents)
+    # The second run read the proposals before the first one wrote them: it sees none and proposes the same again.
+    monkeypatch.setattr(review, "_proposals_of", lambda s, ids: {})
+    with pytest.raises(RuleViolation, match="another structuring run"):
+        review.run(documents, _admin(documents))
+    assert _table(documents) == before

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oncobank.ingest.models import IngestDocument
@@ -75,32 +76,38 @@ def run(
     report = RunReport()
     fresh: list[tuple[int, float]] = []
     for chunk in _documents(store, actor):
-        with store.session() as s:
-            earlier = _proposals_of(s, [d.entry_id for d in chunk])
-            events = []
-            for doc in chunk:
-                report.documents += 1
-                kind, facts = _read(doc, extractor, labs)
-                added = 0
-                for section, items in _items(facts).items():
-                    made = _propose(s, doc, kind, section, items, earlier.get((doc.entry_id, section), []), report)
-                    if made is not None:
-                        added += 1
-                        fresh.append((made.id, made.confidence))
-                        events.append(
-                            {
-                                "user_id": actor.id,
-                                "action": "structure",
-                                "patient_id": doc.patient_id,
-                                "entry_id": doc.entry_id,
-                                "details": {"proposal": made.id, "decision": "proposed", "section": section},
-                            }
-                        )
-                report.proposed += added
-                report.unchanged += added == 0
-                if on_document is not None:
-                    on_document()
-            audit.record_many(s, events)
+        try:
+            with store.session() as s:
+                earlier = _proposals_of(s, [d.entry_id for d in chunk])
+                events = []
+                for doc in chunk:
+                    report.documents += 1
+                    kind, facts = _read(doc, extractor, labs)
+                    added = 0
+                    for section, items in _items(facts).items():
+                        made = _propose(s, doc, kind, section, items, earlier.get((doc.entry_id, section), []), report)
+                        if made is not None:
+                            added += 1
+                            fresh.append((made.id, made.confidence))
+                            events.append(
+                                {
+                                    "user_id": actor.id,
+                                    "action": "structure",
+                                    "patient_id": doc.patient_id,
+                                    "entry_id": doc.entry_id,
+                                    "details": {"proposal": made.id, "decision": "proposed", "section": section},
+                                }
+                            )
+                    report.proposed += added
+                    report.unchanged += added == 0
+                    if on_document is not None:
+                        on_document()
+                audit.record_many(s, events)
+        except IntegrityError:  # the unique (document, section, seq) of a proposal another run wrote meanwhile
+            raise RuleViolation(
+                "another structuring run wrote proposals for the same documents meanwhile; "
+                "run again (what is proposed already is kept)"
+            ) from None
     if auto_accept is not None:
         for proposal_id, confidence in fresh:
             if confidence < auto_accept:
