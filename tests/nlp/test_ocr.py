@@ -102,6 +102,26 @@ def test_a_value_converts_through_the_dictionary_when_stored(reader: LabReader) 
     assert entry.references["free_t4"] == pytest.approx([0.8 * 12.87, 1.8 * 12.87], rel=1e-3)
 
 
+@pytest.mark.parametrize(
+    ("line", "field", "value"),
+    [
+        ("TTF 2,15 мкМЕ/мл 0,4 - 4,0", "tsh", {"value": 2.15, "unit": "мкМЕ/мл", "ref_low": 0.4, "ref_high": 4.0}),
+        ("TSH 0.35 ulU/mL 0.4 - 4.0", "tsh", {"value": 0.35, "unit": "uIU/mL", "ref_low": 0.4, "ref_high": 4.0}),
+        ("TgAb 163.15 1U/mL 0 - 115", "tgab", {"value": 163.15, "unit": "IU/mL", "ref_low": 0, "ref_high": 115}),
+    ],
+)
+def test_what_ocr_misreads_in_names_and_units_is_read_as_meant(
+    reader: LabReader, line: str, field: str, value: dict[str, object]
+) -> None:
+    # Seen in Tesseract's output on the rendered sheets: ТТГ as Latin TTF, the I of IU as l or 1.
+    [fact] = reader.read(line)
+    assert (fact.field, fact.value, line[fact.start : fact.end]) == (field, value, line)
+
+
+def test_a_unit_that_does_not_convert_or_a_value_below_a_limit_is_not_read(reader: LabReader) -> None:
+    assert reader.read("ТТГ 2,15 мг/сутки 0,4 - 4,0\nТиреоглобулин < 0,04 нг/мл до 55") == []
+
+
 def test_a_broken_image_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="image cannot be read"):
         extract_text(b"\x89PNG\r\n\x1a\n" + b"not really a picture")

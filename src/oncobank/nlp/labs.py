@@ -32,7 +32,7 @@ _NUM = r"\d+(?:[.,]\d+)?"
 _RANGE = rf"{_NUM}\s*[-–—]\s*{_NUM}|(?:<|<=|≤|до)\s*{_NUM}|(?:>|>=|≥|от)\s*{_NUM}"
 _TAIL = re.compile(
     rf"[^\d<>≤≥\n]{{0,40}}?(?P<limit>[<>≤≥]\s*)?(?P<value>{_NUM})(?![\d.,]*\s*[-–—]\s*\d)"
-    rf"[ \t]*(?P<unit>[^\s\d()\[\]|]+)?"
+    rf"[ \t]*(?P<unit>(?:1(?=U))?[^\s\d()\[\]|]+)?"  # a unit starts with no digit, but OCR reads IU as 1U
     rf"[ \t|]*(?:[(\[][ \t]*)?(?:(?:реф\w*|норма|ref\w*|N)\.?[ \t]*:?[ \t]*)?(?P<ref>{_RANGE})?",
     re.IGNORECASE,
 )
