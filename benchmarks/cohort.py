@@ -208,7 +208,14 @@ def main() -> None:
     parser.add_argument("--spark", action="store_true", help="also time each definition on Spark (local mode)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="cohort-bench-"))
+    with tempfile.TemporaryDirectory(prefix="cohort-bench-") as scratch:  # the store and cache go with it
+        body = _measure(args, Path(scratch))
+    if not args.no_write:
+        write_section("Cohort search", body)
+
+
+def _measure(args: argparse.Namespace, folder: Path) -> str:
+    """Build the store in `folder`, time every definition, print the rows; the section's text."""
     os.environ["ONCOBANK_COHORTS"] = str(folder / "cohorts")
     started = time.perf_counter()
     delta = PublishDelta(tuple(store_tables(args.patients)), full=True)
@@ -256,8 +263,7 @@ def main() -> None:
             "fetched) next to hand-written DuckDB SQL (members only), best of 3, member sets asserted equal. The first "
             "run compiles the definition; the next two reuse the compiled expressions, as any re-run on an open "
             "store does (first run shown apart).\n\n" + "\n".join(lines) + "\n\n" + summary)
-    if not args.no_write:
-        write_section("Cohort search", body)
+    return body
 
 
 if __name__ == "__main__":
