@@ -1,4 +1,5 @@
-"""Dates in the forms reports write them: 29.03.2021, 2021-03-29, 29 марта 2021, в марте 2021 г., March 2021, ranges."""
+"""Dates in the forms reports write them: 29.03.2021, 2021-03-29, 29 марта 2021, в марте 2021 г., March 2021, 03/2020,
+ranges."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ ISO = r"(?P<iy>\d{4})-(?P<im>\d{2})-(?P<id>\d{2})"
 WORDY = rf"(?P<wd>\d{{1,2}})\s+(?P<wm>{_MONTH})\s*,?\s*(?P<wy>\d{{4}})"
 ENGLISH = rf"(?P<em>{_MONTH})\s+(?P<ed>\d{{1,2}}),\s*(?P<ey>\d{{4}})"
 MONTH_ONLY = rf"(?P<mm>{_MONTH})\s+(?P<my>\d{{4}})"
-ONE = rf"(?:{ISO}|{NUMERIC}|{WORDY}|{ENGLISH}|{MONTH_ONLY})(?:\s*(?:г\.|года|г\b))?"
+# 03/2020, 3/2020, 05.2019: a month (with a dot only two digits, so that a decimal 1.2020 is no date)
+MONTH_NUMBER = r"(?P<nm>(?:0[1-9]|1[0-2])(?=\.)|(?:0?[1-9]|1[0-2])(?=/))[./](?P<ny>(?:19|20)\d{2})(?![\d/]|\.\d)"
+ONE = rf"(?:{ISO}|{NUMERIC}|{WORDY}|{ENGLISH}|{MONTH_ONLY}|{MONTH_NUMBER})(?:\s*(?:г\.|года|г\b))?"
 DATE = re.compile(rf"(?<![\w.]){ONE}", re.IGNORECASE)
 # The pattern text rules embed as {DATE}: one date, no named groups (rules name their own).
 DATE_TEXT = re.sub(r"\?P<\w+>", "", ONE)
@@ -67,6 +70,8 @@ def _parse(m: re.Match[str]) -> tuple[date, str, date] | None:
         return _make(int(g["wy"]), _month(g["wm"]), int(g["wd"]))
     if g["em"]:
         return _make(int(g["ey"]), _month(g["em"]), int(g["ed"]))
+    if g["nm"]:
+        return _make(int(g["ny"]), int(g["nm"]), None)
     return _make(int(g["my"]), _month(g["mm"]), None)
 
 

@@ -11,14 +11,27 @@ from oncobank.dictionary.units import UnitError, UnitSystem
 from oncobank.nlp.context import assess
 from oncobank.nlp.dates import parse_date
 from oncobank.nlp.facts import Fact
-from oncobank.nlp.records import RecordRule
-from oncobank.nlp.rules import ReportType, Rule, any_of, compile_pattern, matched_value, number, report_types, term_list
+from oncobank.nlp.records import Hit, RecordRule
+from oncobank.nlp.rules import (
+    ReportType,
+    Rule,
+    any_of,
+    compile_pattern,
+    matched_value,
+    number,
+    report_types,
+    term_list,
+    times_factor,
+)
 
-# A sentence ends at . ! ? before a non-digit (not after an abbreviation) or at a line break, except where a PDF
-# wrapped a line: the next line goes on in lower case or with a bracket.
+# A sentence ends at . ! ? before a non-digit that is not a lower-case letter (`стац. лечение` is an abbreviation)
+# or before a date, not after an abbreviation, or at a line break, except where a PDF wrapped a line: the next
+# line goes on in lower case or with a bracket (a line starting "2 |", a table's row, or with a date is a
+# sentence of its own).
 SENTENCE_END = re.compile(
     r"(?<!\bур\.)(?<!\bг\.)(?<!\bт\.)(?<!\bсм\.)(?<!\bл/у\.)(?<!\bсв\.)"
-    r"(?<=[.!?])[ \t]+(?=[^\d\s])|\n+(?=[^a-zа-яё(\d\s])|\n\s*\n|(?<=[.!?])$"
+    r"(?<=[.!?])[ \t]+(?=[^\d\sa-zа-яё]|\d{1,2}\.\d{1,2}\.\d{2,4}\b)"
+    r"|\n+(?=[^a-zа-яё(\d\s]|\d+\s*\||\d{1,2}\.\d{1,2}\.\d{2,4}\b)|\n\s*\n|(?<=[.!?])$"
 )
 TITLE = 200  # characters at the top where the report's title (its first two lines) stands
 TITLE_LINE = 80  # the first line's first characters are its title; the rest of a long line is body text
@@ -144,9 +157,25 @@ class Extractor:
             return Extraction(None)
         facts: list[Fact] = []
         parts = list(sentences(text))
+        stand_ins: dict[str, Fact] = {}
+        undated: list[_Compiled] = []
         for c in self.compiled[kind]:
-            facts.extend(self._run(c, parts))
+            found = list(self._run(c, parts, stand_ins))
+            if c.rule.stand_in:
+                if found:
+                    stand_ins[c.rule.id] = found[0]
+                continue
+            if not found and c.rule.fallback in stand_ins:
+                undated.append(c)
+            facts.extend(found)
+        # a section the text states facts of, but no date of its own, is dated by the stand-in (the stay)
+        stated = {f.section for f in facts}
+        facts += [self._borrowed(c, stand_ins[c.rule.fallback or ""]) for c in undated if c.section in stated]
         return Extraction(kind, facts)
+
+    def _borrowed(self, c: _Compiled, stand_in: Fact) -> Fact:
+        """A stand-in's date (the hospital stay) for a fact the text does not date itself, at half confidence."""
+        return self._fact(c, c.rule.field or "", stand_in.value, 0, (stand_in.start, stand_in.end), uncertain=True)
 
     def _fact(
         self,
@@ -187,13 +216,13 @@ class Extractor:
             rank, offset, m = min(hits, key=lambda h: h[0])
             yield self._fact(c, c.rule.field or "", c.terms[1][rank], offset, m.span())
 
-    def _run(self, c: _Compiled, parts: list[tuple[int, str]]) -> Iterator[Fact]:
+    def _run(self, c: _Compiled, parts: list[tuple[int, str]], stand_ins: dict[str, Fact]) -> Iterator[Fact]:
         kind = c.rule.type
         if kind == "term" and c.rule.ranked:
             yield from self._ranked(c, parts)
             return
         if c.records is not None:
-            yield from self._records(c, parts)
+            yield from self._records(c, parts, stand_ins)
             return
         if kind == "quantity" and c.rule.highest and c.pattern is not None:
             found = [
@@ -251,15 +280,20 @@ class Extractor:
             if not no:
                 yield self._fact(c, field_name, value, offset, m.span())
 
-    def _records(self, c: _Compiled, parts: list[tuple[int, str]]) -> Iterator[Fact]:
+    def _records(self, c: _Compiled, parts: list[tuple[int, str]], stand_ins: dict[str, Fact]) -> Iterator[Fact]:
+        """Fields `{k}_{part}` of the k-th record; a template with `{key}` (`{key}_grade`) names the field by the
+        record's key value and writes its parts only."""
         assert c.records is not None and c.rule.field and c.rule.key
-        found = c.records.find(parts, lambda sentence, m: self._context(c, sentence, m))
+        dates = {name: Hit(f.value, f.start, f.end) for name, f in stand_ins.items()}
+        found = c.records.find(parts, lambda sentence, m: self._context(c, sentence, m), dates)
+        by_key = "{key}" in c.rule.field
         for k, record in enumerate(found, start=1):
-            for name, hit in [(c.rule.key, record.key), *record.parts.items()]:
+            named = list(record.parts.items()) if by_key else [(c.rule.key, record.key), *record.parts.items()]
+            for name, hit in named:
                 value = _tidy(hit.value) if isinstance(hit.value, float) else hit.value
-                yield self._fact(
-                    c, c.rule.field.format(k=k, part=name), value, 0, (hit.start, hit.end), uncertain=record.uncertain
-                )
+                target = c.rule.field.format(k=k, key=record.key.value, part=name)
+                uncertain = record.uncertain or hit.borrowed
+                yield self._fact(c, target, value, 0, (hit.start, hit.end), uncertain=uncertain)
         if found and c.rule.count_field:
             yield self._fact(c, c.rule.count_field, len(found), 0, (found[0].key.start, found[-1].key.end))
 
@@ -316,10 +350,7 @@ class Extractor:
         return [int(text) if text.isdigit() else text.strip()]
 
     def _quantity(self, c: _Compiled, m: re.Match[str]) -> int | float | None:
-        value: float | None = number(m.group("value"))
-        times = m.groupdict().get("times")
-        if times and value is not None:
-            value *= next((n for phrase, n in c.rule.times.items() if re.fullmatch(phrase, times.strip(), re.I)), 1)
+        value: float | None = number(m.group("value")) * times_factor(m.groupdict().get("times"), c.rule.times)
         unit = (m.groupdict().get("unit") or c.rule.default_unit or c.rule.unit or "").strip()
         if c.rule.unit and unit and value is not None:
             value = _converted(self.units, value, unit, c.rule.unit)

@@ -26,10 +26,19 @@ class Part(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     terms: dict[str, list[str]] = Field(default_factory=dict)
-    pattern: str | None = None  # a number: named groups `value` and optionally `unit`
+    # a number: named groups `value` and optionally `unit`; a date: `date…`; a list: tried in order, the first
+    # that matches in the stretch wins
+    pattern: str | list[str] | None = None
+    date: bool = False  # the pattern reads a date (the first group named `date…` that matched), not a number
     unit: str | None = None  # the canonical unit the number is converted to
+    times: dict[str, int] = Field(default_factory=dict)  # a `times` group ("bid", "2 раза в день") multiplies
     near: float = 0.0  # records match when their numbers differ by at most this fraction
     shared: bool = False  # not in the record's own stretch of the sentence: take the sentence's
+    fallback: str | None = None  # a stand-in rule whose date a record lacking this part takes (only record)
+    nearest: bool = False  # of the matches in the stretch, the one closest to the key, not the first
+
+    def patterns(self) -> list[str]:
+        return [self.pattern] if isinstance(self.pattern, str) else list(self.pattern or [])
 
 
 class Rule(BaseModel):
@@ -54,6 +63,9 @@ class Rule(BaseModel):
     key: str | None = None  # records: the part each `terms` hit stands for; every hit starts a record
     parts: dict[str, Part] = Field(default_factory=dict)  # records: what else each record holds
     count_field: str | None = None  # records: the number of distinct records
+    carry: str | None = None  # records: a sentence naming no key but matching this goes on with the last record
+    stand_in: bool = False  # date: not reported itself; rules naming it as `fallback` take its date
+    fallback: str | None = None  # date: the stand-in rule whose date is taken when this rule finds none
     confidence: float = 0.95
 
 
@@ -101,11 +113,14 @@ def read_report_types(folder: Path) -> list[ReportType]:
                 *kind.detect,
                 *(r.pattern for r in kind.rules if r.pattern),
                 *(r.within for r in kind.rules if r.within),
-                *(p.pattern for r in kind.rules for p in r.parts.values() if p.pattern),
+                *(r.carry for r in kind.rules if r.carry),
+                *(t for r in kind.rules for p in r.parts.values() for t in p.patterns()),
             ]:
                 compile_pattern(pattern)
+            stand_ins = {r.id for r in kind.rules if r.stand_in}
             for rule in kind.rules:
                 _check_records(rule)
+                _check_fallbacks(rule, stand_ins)
         except (yaml.YAMLError, ValueError, re.error) as exc:
             raise ValueError(f"{path.name}: {exc}") from None
         types.append(kind)
@@ -124,13 +139,26 @@ def _resolve(holder: dict[str, Any], shared: dict[str, Any], rule_id: Any) -> No
 def _check_records(rule: Rule) -> None:
     if rule.type != "records":
         return
-    if not rule.key or not rule.field or "{k}" not in rule.field or "{part}" not in rule.field:
-        raise ValueError(f"rule {rule.id!r}: a records rule needs key and a field template with {{k}} and {{part}}")
+    if not rule.key or not rule.field or "{part}" not in rule.field or not {"{k}", "{key}"} & set(
+        re.findall(r"\{\w+\}", rule.field)
+    ):
+        raise ValueError(
+            f"rule {rule.id!r}: a records rule needs key and a field template with {{part}} and {{k}} or {{key}}"
+        )
     if not isinstance(rule.terms, dict) or not rule.terms:
         raise ValueError(f"rule {rule.id!r}: a records rule needs a vocabulary of its key")
     for name, part in rule.parts.items():
         if bool(part.terms) == bool(part.pattern):
             raise ValueError(f"rule {rule.id!r} part {name!r}: give either terms or pattern")
+
+
+def _check_fallbacks(rule: Rule, stand_ins: set[str]) -> None:
+    if rule.stand_in and rule.type != "date":
+        raise ValueError(f"rule {rule.id!r}: only a date rule can stand in for others")
+    named = [rule.fallback, *(p.fallback for p in rule.parts.values())]
+    for name in filter(None, named):
+        if name not in stand_ins:
+            raise ValueError(f"rule {rule.id!r}: fallback {name!r} is not a stand-in date rule of this report type")
 
 
 @lru_cache(maxsize=8)
@@ -155,6 +183,13 @@ def any_of(pairs: list[tuple[str, str]]) -> tuple[re.Pattern[str], list[str]]:
 def matched_value(m: re.Match[str], values: list[str]) -> str:
     """The value the numbered group of an `any_of` alternation that matched stands for."""
     return values[int(m.lastgroup[1:])] if m.lastgroup else values[0]
+
+
+def times_factor(written: str | None, table: dict[str, int]) -> int:
+    """How many times a day a dose is taken: the `times` table's number for the phrase written ("bid" -> 2)."""
+    if not written:
+        return 1
+    return next((n for phrase, n in table.items() if re.fullmatch(phrase, written.strip(), re.IGNORECASE)), 1)
 
 
 def number(text: str) -> float:
