@@ -69,6 +69,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "action_sign_in": ("signed in", "вход в систему"),
     "action_sign_out": ("signed out", "выход из системы"),
     "action_token": ("API token changed", "изменение токена API"),
+    "action_structure": ("report structuring", "структурирование отчётов"),
     "users_title": ("Users", "Пользователи"),
     "centres_title": ("Centres", "Центры"),
     "username": ("User name", "Имя пользователя"),
