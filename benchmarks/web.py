@@ -5,8 +5,9 @@ Run `python benchmarks/web.py` (default: 100,000 patients on a new SQLite store 
 for fewer, `--db URL` for an empty PostgreSQL database). The patients are bulk-inserted as in
 benchmarks/patient_list.py, and their derived facts (RAIR, stage, activity) computed once, as the registry's jobs
 keep them. The server runs in its own process (`oncobank.web.app.create_app` under Uvicorn, one
-worker); this process drives it with `--users` concurrent users (httpx, one connection each, no pause between
-requests), each making `--requests` requests: mostly patient views (`GET /patients/ID`, the full page: card,
+worker); this process drives it with `--users` concurrent users (httpx, one connection each, a pause of
+`--think` seconds on average between a user's requests, as a person reads a page; `--think 0` for none, which
+saturates the server), each making `--requests` requests: mostly patient views (`GET /patients/ID`, the full page: card,
 timeline, derived facts, audited), every fourth a save (`PUT /api/entries/N` with the version read just before; an
 answer 409 means another user saved that entry first, and the user reads it again and retries). The saves go to a
 pool of 100 laboratory entries, so that users collide. Baselines on the same server: a static file (no database) and
@@ -107,7 +108,7 @@ class Tally:
 
 
 async def user(base: str, cookie: str, patients: list[str], entries: list[int], requests: int, seed: int,
-               tally: Tally) -> None:
+               tally: Tally, think: float) -> None:
     rng = random.Random(seed)
     headers = {"Cookie": f"{SESSION_COOKIE}={cookie}", "X-CSRF-Token": token_for(SECRET.encode(), cookie)}
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=60.0,
@@ -120,6 +121,8 @@ async def user(base: str, cookie: str, patients: list[str], entries: list[int], 
                 await save(client, rng.choice(entries), rng, tally)
             else:
                 await tally.timed("patient view", client.get(f"/patients/{rng.choice(patients)}"))
+            if think:  # a person reads the page before the next click (0: the saturation test)
+                await asyncio.sleep(rng.uniform(0.5, 1.5) * think)
 
 
 async def save(client: httpx.AsyncClient, entry: int, rng: random.Random, tally: Tally) -> None:
@@ -150,6 +153,8 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--requests", type=int, default=60, help="requests per user (and its saves' re-reads)")
     parser.add_argument("--db", help="an empty PostgreSQL database URL (default: a new SQLite file)")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="mean seconds a user waits between requests (0: none, every user saturating the server)")
     parser.add_argument("--serve", nargs=3, metavar=("URL", "PORT", "ATTACHMENTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -188,7 +193,7 @@ def main() -> None:
         start = time.perf_counter()
 
         async def everyone() -> None:
-            await asyncio.gather(*(user(base, c, patients, entries, args.requests, i, tally)
+            await asyncio.gather(*(user(base, c, patients, entries, args.requests, i, tally, args.think)
                                    for i, c in enumerate(cookies)))
 
         asyncio.run(everyone())
@@ -201,7 +206,7 @@ def main() -> None:
     lost = sum(max(0, 1 + tally.saved[e] - versions[e]) for e in entries)
     extra = sum(max(0, versions[e] - 1 - tally.saved[e]) for e in entries)
     total = sum(len(v) for v in tally.ms.values())
-    print(f"{args.users} users, {total} requests in {wall:.1f} s ({total / wall:.0f}/s)")
+    print(f"{args.users} users (think time {args.think:g} s), {total} requests in {wall:.1f} s ({total / wall:.0f}/s)")
     print("| request | n | p50 ms | p95 ms |")
     print("| --- | ---: | ---: | ---: |")
     for kind, values in tally.ms.items():
