@@ -157,3 +157,18 @@ def test_a_policy_naming_no_patient_column_is_refused(tmp_path: Path) -> None:
     bad.write_text("age: age_group\nk_anonymity:\n  quasi_identifiers: [birth_year]\n", encoding="utf-8")
     with pytest.raises(PolicyError, match="birth_year is not published with age: age_group"):
         load_policy(bad)
+
+
+def test_suppression_masks_the_failing_rows_without_generalising(store: ClinicalStore, tmp_path: Path,
+                                                                 home) -> None:  # type: ignore[no-untyped-def]
+    # Every row is alone at first and nothing is generalised: all 7 are masked, one class (*, *) of 7.
+    for rid, (sex, year) in PEOPLE.items():
+        add(store, rid, sex, year)
+    target = str(tmp_path / "analysis.duckdb")
+    policy = Policy(dates="year", k_anonymity=KAnonymitySettings(k=2, quasi_identifiers=["sex", "birth_year"],
+                                                                 method="suppress"))
+    publish(store, target, policy)
+    assert patients(target, store) == dict.fromkeys(PEOPLE, ("*", "*"))
+    found = report(target)
+    assert found["masked_rows", None][1] == 7.0 and found["classes", None][1] == 1.0
+    assert found["generalisation", "birth_year"][2] == "original"
