@@ -277,3 +277,155 @@ def test_two_runs_at_once_end_in_a_clear_refusal_not_duplicates(
     with pytest.raises(RuleViolation, match="another structuring run"):
         review.run(documents, _admin(documents))
     assert _table(documents) == before
+
+
+COURSES = (
+    "Выписной эпикриз.\nПациентка находилась на лечении с 10.03.2021 по 15.03.2021.\n"
+    "Ранее 12.05.2019 проведён 1-й курс РЙТ 131I активностью 3,7 ГБк. "
+    "11.03.2021 проведён 2-й курс РЙТ 131I, введено 150 мКи. "
+    "С 01.06.2021 начата терапия ленватинибом 24 мг/сут. "
+    "С 15.08.2021 доза снижена до 20 мг."
+)
+PET_CT = (
+    "ПЭТ/КТ с 18F-ФДГ.\nВ правой доле лёгкого очаг 12 мм, SUVmax 6,4. "
+    "В L2 позвонке гиперметаболический очаг 1,5 см, SUVmax 9,1."
+)
+GENETICS = (
+    "Молекулярно-генетическое исследование.\nМетод: ПЦР в реальном времени.\nМутация BRAF V600E выявлена. "
+    "Мутации промотора TERT не выявлены."
+)
+NO_RAI = ("Выписной эпикриз.\nВыполнена тиреоидэктомия. РЙТ не проводилась.", "Discharge summary.\nTotal "
+          "thyroidectomy was performed. RAI therapy was not given.")
+
+
+@pytest.fixture
+def records(store: ClinicalStore, tmp_path: Path) -> ClinicalStore:
+    """One patient with a discharge summary listing two radioiodine courses and a drug period, a PET-CT report,
+    a genetics report and two summaries saying radioiodine was not given."""
+    texts = {"courses.txt": COURSES, "pet.txt": PET_CT, "gen.txt": GENETICS, "no1.txt": NO_RAI[0], "no2.txt": NO_RAI[1]}
+    for name, text in texts.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    kinds = {"courses.txt": "discharge_summary", "pet.txt": "imaging_report", "gen.txt": "genetic_report"}
+    rows = "".join(
+        f"E2;{name};{kinds.get(name, 'discharge_summary')};20.04.2022;Петрова;Анна;01.01.1965;Ж\n" for name in texts
+    )
+    (tmp_path / "index.csv").write_text("pid;file;kind;date;surname;first;born;sex\n" + rows, encoding="utf-8")
+    (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
+    assert run_ingest(store, tmp_path, load_mapping(tmp_path / "m.yaml", store.dictionary), MAPPING).loaded == 5
+    return store
+
+
+def _entries(store: ClinicalStore, section: str) -> list[EntryVersion]:
+    with store.session() as s:
+        query = (
+            select(EntryVersion)
+            .join(Entry, (Entry.id == EntryVersion.entry_id) & (Entry.current_version == EntryVersion.version))
+            .where(Entry.section == section)
+            .order_by(EntryVersion.entry_date)
+        )
+        return list(s.scalars(query))
+
+
+def _of(store: ClinicalStore, section: str, status: str | None = "pending") -> list[dict]:
+    found = [p for p in review.proposals(store, _admin(store), status=status) if p["section"] == section]
+    return sorted(found, key=lambda p: p["record"])
+
+
+def test_each_radioiodine_course_and_drug_period_is_an_entry_of_its_own_dated_by_the_record(
+    records: ClinicalStore,
+) -> None:
+    review.run(records, _admin(records))
+    rai, drugs = _of(records, "radioiodine"), _of(records, "targeted_therapy")
+    assert [p["record"] for p in rai] == [1, 2] and [p["record"] for p in drugs] == [1]  # none from the negations
+    first = {i["field"]: i for i in rai[0]["items"]}
+    assert first["course_number"]["role"] == "not kept" and first["course_number"]["text"] == ["1-й курс"]
+    assert first["activity"]["text"] == ["3,7 ГБк"] and first["entry_date"]["text"] == ["12.05.2019"]
+    for p in (*rai, *drugs):
+        review.accept(records, _admin(records), p["id"])
+    courses = _entries(records, "radioiodine")
+    # 3,7 GBq = 3700 MBq; 150 mCi x 37 MBq/mCi = 5550 MBq
+    assert [(v.entry_date, v.values["activity"], v.values["isotope"]) for v in courses] == [
+        (date(2019, 5, 12), 3700, "I-131"),
+        (date(2021, 3, 11), 5550, "I-131"),
+    ]
+    assert all(v.values["procedure"] == "therapy" and "course_number" not in v.values for v in courses)
+    [period] = _entries(records, "targeted_therapy")
+    assert period.entry_date == date(2021, 6, 1)
+    assert {k: period.values[k] for k in ("drug", "daily_dose", "start_date", "dose_correction_date")} == {
+        "drug": "lenvatinib",
+        "daily_dose": 24,
+        "start_date": "2021-06-01",
+        "dose_correction_date": "2021-08-15",
+    }
+    assert period.values["corrected_daily_dose"] == 20
+    assert review.run(records, _admin(records)).proposed == 0
+
+
+def test_review_shows_the_record_its_date_and_what_is_not_kept(records: ClinicalStore) -> None:
+    review.run(records, _admin(records))
+    url = records.engine.url.render_as_string(hide_password=False)
+    shown = CliRunner().invoke(app, ["structure", "review", "--db", url, "--lang", "ru"], env={"COLUMNS": "300"})
+    assert shown.exit_code == 0, shown.output
+    assert "radioiodine[2].course_number (не сохраняется)" in shown.output
+    assert "radioiodine[1].entry_date (дата записи)" in shown.output and "12.05.2019" in shown.output
+
+
+def test_a_rerun_leaves_each_records_decision_alone(records: ClinicalStore) -> None:
+    review.run(records, _admin(records))
+    first, second = _of(records, "radioiodine")
+    ref = review.accept(records, _admin(records), first["id"], {"activity": 3600})
+    with records.session() as s:
+        s.execute(
+            update(IngestDocument)
+            .where(IngestDocument.sha256 == first["document"])
+            .values(text=COURSES.replace("3,7 ГБк", "3,8 ГБк").replace("150 мКи", "100 мКи"))
+        )
+    report = review.run(records, _admin(records))
+    assert (report.proposed, report.superseded) == (1, 1)  # the second course anew; the corrected first one not
+    assert _of(records, "radioiodine", "superseded")[0]["id"] == second["id"]
+    [again] = _of(records, "radioiodine")
+    assert again["record"] == 2 and {i["field"]: i["value"] for i in again["items"]}["activity"] == 3700  # 100 x 37
+    made = review.accept(records, _admin(records), again["id"])
+    assert made.entry_id != ref.entry_id and made.version == 1
+    assert [v.values["activity"] for v in _entries(records, "radioiodine")] == [3600, 3700]
+
+
+def test_pet_ct_lesions_are_rows_of_one_imaging_entry(records: ClinicalStore) -> None:
+    review.run(records, _admin(records))
+    [pet] = _of(records, "imaging")
+    roles = {i["field"]: i["role"] for i in pet["items"]}
+    assert roles["lesion_1_suv_max"] == roles["lesion_count"] == "not kept"  # no such field per lesion
+    review.accept(records, _admin(records), pet["id"])
+    [exam] = _entries(records, "imaging")
+    assert exam.entry_date == date(2022, 4, 20)  # the document's date: the report states none
+    assert {k: exam.values.get(k) for k in (
+        "modality", "target_lesion_1_site", "target_lesion_1_mm", "target_lesion_2_site", "target_lesion_2_mm",
+        "suv_max",
+    )} == {
+        "modality": "PET_CT_FDG",
+        "target_lesion_1_site": "lungs",
+        "target_lesion_1_mm": 12,
+        "target_lesion_2_site": "bones",
+        "target_lesion_2_mm": 15,  # 1,5 cm
+        "suv_max": 9.1,  # the highest
+    }
+
+
+def test_each_gene_test_is_an_entry_with_the_reports_method(records: ClinicalStore) -> None:
+    review.run(records, _admin(records))
+    for p in _of(records, "genetics"):
+        review.accept(records, _admin(records), p["id"])
+    tests = sorted((v.values for v in _entries(records, "genetics")), key=lambda v: v["gene"])
+    assert [(v["gene"], v.get("variant"), v["result"], v["detection_method"]) for v in tests] == [
+        ("BRAF", "V600E", "detected", "real_time_PCR"),
+        ("TERT", None, "not_detected", "real_time_PCR"),
+    ]
+
+
+def test_radioiodine_not_given_proposes_no_course(store: ClinicalStore) -> None:
+    from oncobank.nlp.extract import Extractor
+
+    extractor = Extractor("thyroid", store.dictionary.units)
+    for text in NO_RAI:
+        values = extractor.extract(text, "discharge").values()
+        assert ("radioiodine", "procedure") not in values and ("surgery", "thyroid_extent") in values

@@ -4,7 +4,7 @@ facts the store's documents state (run, review, accept, reject)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -192,13 +192,22 @@ def review_command(
             table.add_row(
                 str(p["id"]),
                 p["patient"],
-                f"{p['section']}.{item['field']}",
+                _field_shown(p, item, lang),
                 _shown(item["value"]),
                 _shown(" … ".join(item["text"])),
                 f"{item['confidence']:.2f}",
                 p["status"],
             )
     Console().print(table)
+
+
+def _field_shown(proposal: dict[str, Any], item: dict[str, Any], lang: str) -> str:
+    """`section.field`, `section[k].field` for the k-th record, with the entry date and a value not kept named."""
+    from oncobank.nlp.labels import label
+
+    record = f"[{proposal['record']}]" if proposal.get("record") else ""
+    role = {"date": f" ({label('entry_date', lang)})", "not kept": f" ({label('not_kept', lang)})"}
+    return f"{proposal['section']}{record}.{item['field']}{role.get(item.get('role', 'value'), '')}"
 
 
 @app.command("accept")

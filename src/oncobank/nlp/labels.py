@@ -33,6 +33,8 @@ LABELS = {
     "accepted": ("accepted into entry", "принято в запись"),
     "rejected": ("rejected", "отклонено"),
     "version": ("version", "версия"),
+    "entry_date": ("entry date", "дата записи"),
+    "not_kept": ("not kept", "не сохраняется"),
 }
 
 

@@ -24,13 +24,13 @@ from oncobank.nlp.extract import Extractor
 from oncobank.nlp.facts import Fact
 from oncobank.nlp.labs import LabReader
 from oncobank.nlp.models import StructureProposal
+from oncobank.nlp.proposed import DOCUMENTS, date_of, proposed, record_of, values_of
 from oncobank.store import audit
 from oncobank.store.access import Actor, Permission
 from oncobank.store.clinical import ClinicalStore, EntryRef
 from oncobank.store.errors import NotFound, RuleViolation
 from oncobank.store.models import Entry, EntryVersion, Patient, utcnow
 
-DOCUMENTS = "documents"  # the core section whose entries name the documents (attachment_sha256)
 LAB_REPORT = "lab_report"  # the core document type read by the lab-sheet reader instead of the report rules
 DECIDED = ("accepted", "corrected", "rejected")
 STATUSES = ("pending", "accepting", *DECIDED, "superseded")
@@ -84,8 +84,8 @@ def run(
                     report.documents += 1
                     kind, facts = _read(doc, extractor, labs)
                     added = 0
-                    for section, items in _items(facts).items():
-                        made = _propose(s, doc, kind, section, items, earlier.get((doc.entry_id, section), []), report)
+                    for entry in proposed(facts, store.dictionary):
+                        made = _propose(s, doc, kind, entry.section, entry.record, entry.items, earlier, report)
                         if made is not None:
                             added += 1
                             fresh.append((made.id, made.confidence))
@@ -95,7 +95,7 @@ def run(
                                     "action": "structure",
                                     "patient_id": doc.patient_id,
                                     "entry_id": doc.entry_id,
-                                    "details": {"proposal": made.id, "decision": "proposed", "section": section},
+                                    "details": {"proposal": made.id, "decision": "proposed", "section": entry.section},
                                 }
                             )
                     report.proposed += added
@@ -176,7 +176,7 @@ def accept(
     corrections = dict(corrections or {})
     proposal, registry_id = _claim(store, actor, proposal_id)
     try:
-        values = {i["field"]: i["value"] for i in proposal.items} | corrections
+        values = values_of(proposal.items) | corrections
         why = reason or ("corrected" if corrections else "accepted")
         why = f"structured from document {proposal.document_sha256[:12]}, proposal {proposal.id}: {why}"
         ref = _write(store, actor, proposal, registry_id, values, why)
@@ -312,36 +312,25 @@ def _read(doc: _Document, extractor: Extractor, labs: LabReader) -> tuple[str, l
     if doc.document_type == LAB_REPORT:
         return "lab", labs.read(doc.text)
     result = extractor.extract(doc.text)
-    return result.kind or "", result.facts
+    if result.kind is None:
+        return "", result.facts
+    return result.kind, result.facts + _constants(extractor, result.kind, doc.text, result.facts)
 
 
-def _items(facts: list[Fact]) -> dict[str, list[dict[str, Any]]]:
-    """Facts folded per section into one item per field: a scalar field keeps its first fact, a list field every
-    value in order (the spans of all of them); the confidence is the lowest of the facts'."""
-    sections: dict[str, dict[str, dict[str, Any]]] = {}
-    for f in facts:
-        multi = f.rule.endswith("[]")
-        fields = sections.setdefault(f.section, {})
-        item = fields.get(f.field)
-        if item is None:
-            fields[f.field] = {
-                "field": f.field,
-                "value": [f.value] if multi else f.value,
-                "spans": [[f.start, f.end]],
-                "rule": f.rule,
-                "confidence": f.confidence,
-                "negated": f.negated,
-                "uncertain": f.uncertain,
-            }
-        elif multi and f.value not in item["value"]:
-            item["value"].append(f.value)
-            item["spans"].append([f.start, f.end])
-            item["confidence"] = min(item["confidence"], f.confidence)
-            item["uncertain"] = item["uncertain"] or f.uncertain
-    return {section: list(fields.values()) for section, fields in sections.items()}
+def _constants(extractor: Extractor, kind: str, text: str, facts: list[Fact]) -> list[Fact]:
+    """What the report type itself states for its section (a PET-CT report's modality), with the title as its span
+    and its facts' lowest confidence; only when the text states facts of that section."""
+    report = extractor.by_kind[kind]
+    stated = [f.confidence for f in facts if f.section == report.section]
+    if not stated:
+        return []
+    title = len(text.lstrip().split("\n", 1)[0]) + len(text) - len(text.lstrip())
+    return [Fact(report.section, name, value, 0, title, f"{kind}.constants", min(stated)) for name, value in
+            report.constants.items()]
 
 
 def _proposals_of(s: Session, entry_ids: list[int]) -> dict[tuple[int, str], list[StructureProposal]]:
+    """The earlier proposals per (document, section), in order."""
     out: dict[tuple[int, str], list[StructureProposal]] = {}
     query = (
         select(StructureProposal)
@@ -354,7 +343,8 @@ def _proposals_of(s: Session, entry_ids: list[int]) -> dict[tuple[int, str], lis
 
 
 def _settled(earlier: list[StructureProposal]) -> tuple[set[str], set[str]]:
-    """Fields a person set by hand, and (field, value) keys already accepted or rejected."""
+    """Of one record's earlier proposals: fields a person set by hand, and (field, value) keys already accepted or
+    rejected."""
     fields: set[str] = set()
     values: set[str] = set()
     for p in earlier:
@@ -374,16 +364,21 @@ def _propose(
     doc: _Document,
     kind: str,
     section: str,
+    record: int,
     items: list[dict[str, Any]],
-    earlier: list[StructureProposal],
+    earlier: dict[tuple[int, str], list[StructureProposal]],
     report: RunReport,
 ) -> StructureProposal | None:
-    """The new pending proposal of what no decision settled (None when nothing is new); a pending proposal the
-    rules no longer agree with is superseded."""
-    fields, values = _settled(earlier)
+    """The new pending proposal of what no decision on this record settled (None when nothing is new); a pending
+    proposal of the record the rules no longer agree with is superseded."""
+    of_section = earlier.setdefault((doc.entry_id, section), [])
+    mine = [p for p in of_section if record_of(p.items) == record]
+    fields, values = _settled(mine)
     items = [i for i in items if i["field"] not in fields and _key(i["field"], i["value"]) not in values]
+    if not values_of(items):
+        items = []  # only a date or values the store does not keep: nothing to decide
     digest = hashlib.sha256(json.dumps(items, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    pending = [p for p in earlier if p.status in ("pending", "accepting")]
+    pending = [p for p in mine if p.status in ("pending", "accepting")]
     if any(p.digest == digest for p in pending) or (not items and not pending):
         return None
     for p in pending:
@@ -397,16 +392,17 @@ def _propose(
         document_entry_id=doc.entry_id,
         document_sha256=doc.sha256,
         section=section,
-        seq=max((p.seq for p in earlier), default=0) + 1,
+        seq=max((p.seq for p in of_section), default=0) + 1,
         kind=kind,
         items=items,
         digest=digest,
-        confidence=min(i["confidence"] for i in items),
+        confidence=min(i["confidence"] for i in items if i.get("role") != "not kept"),
         status="pending",
         corrections={},
     )
     s.add(proposal)
     s.flush()
+    of_section.append(proposal)  # the section's next record takes the next seq
     return proposal
 
 
@@ -450,10 +446,12 @@ def _write(
     values: dict[str, Any],
     reason: str,
 ) -> EntryRef:
-    """A new version of the entry an earlier accepted proposal made, else a new entry dated as the document."""
+    """A new version of the entry an earlier accepted proposal of the same record made, else a new entry dated as
+    the record (or the document)."""
+    record = record_of(proposal.items)
     with store.session() as s:
-        earlier = s.scalars(
-            select(StructureProposal.entry_id)
+        made = s.execute(
+            select(StructureProposal.entry_id, StructureProposal.items)
             .where(
                 StructureProposal.document_entry_id == proposal.document_entry_id,
                 StructureProposal.section == proposal.section,
@@ -461,7 +459,8 @@ def _write(
                 StructureProposal.status.in_(DECIDED),
             )
             .order_by(StructureProposal.seq.desc())
-        ).first()
+        ).all()
+        earlier = next((entry_id for entry_id, items in made if record_of(items) == record), None)
         document = s.execute(
             select(EntryVersion.entry_date, EntryVersion.facility)
             .join(Entry, (EntryVersion.entry_id == Entry.id) & (EntryVersion.version == Entry.current_version))
@@ -483,7 +482,7 @@ def _write(
             proposal.section,
             values,
             user=actor.username,
-            entry_date=document.entry_date,
+            entry_date=date_of(proposal.items) or document.entry_date,
             facility=document.facility,
             reason=reason,
         )
@@ -509,6 +508,7 @@ def _shown(p: StructureProposal, registry_id: str, text: str) -> dict[str, Any]:
         "id": p.id,
         "patient": registry_id,
         "section": p.section,
+        "record": record_of(p.items),
         "kind": p.kind,
         "status": p.status,
         "confidence": p.confidence,
