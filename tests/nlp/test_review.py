@@ -15,11 +15,15 @@ from sqlalchemy import select, update
 from typer.testing import CliRunner
 
 from oncobank.cli.main import app
+from oncobank.dictionary.loader import load_module
 from oncobank.ingest.mapping import load_mapping
 from oncobank.ingest.models import IngestDocument
 from oncobank.ingest.pipeline import run_ingest
 from oncobank.nlp import review
+from oncobank.nlp.extract import Extractor
+from oncobank.nlp.facts import Fact
 from oncobank.nlp.models import StructureProposal
+from oncobank.nlp.proposed import proposed
 from oncobank.store import accounts
 from oncobank.store.access import AccessDenied
 from oncobank.store.clinical import ClinicalStore
@@ -422,10 +426,22 @@ def test_each_gene_test_is_an_entry_with_the_reports_method(records: ClinicalSto
     ]
 
 
-def test_radioiodine_not_given_proposes_no_course(store: ClinicalStore) -> None:
-    from oncobank.nlp.extract import Extractor
-
-    extractor = Extractor("thyroid", store.dictionary.units)
+def test_radioiodine_not_given_proposes_no_course() -> None:
+    extractor = Extractor("thyroid", load_module("thyroid").units)
     for text in NO_RAI:
         values = extractor.extract(text, "discharge").values()
         assert ("radioiodine", "procedure") not in values and ("surgery", "thyroid_extent") in values
+
+
+def test_a_lesion_past_the_sections_last_row_is_not_kept_nor_an_entry_of_its_own() -> None:
+    # The imaging entry has target lesions 1-5; a sixth lesion's site and size have no field.
+    facts = [
+        Fact("imaging", f"lesion_{k}_{part}", value, 0, 1, "pet_ct.lesions", 0.95)
+        for k in range(1, 7)
+        for part, value in (("site", "lungs"), ("mm", 10 + k))
+    ] + [Fact("imaging", "suv_max", 7.0, 0, 1, "pet_ct.suv_max", 0.95)]
+    [entry] = proposed(facts, load_module("thyroid"))
+    roles = {i["field"]: i["role"] for i in entry.items}
+    assert entry.record == 0 and roles["target_lesion_5_mm"] == roles["suv_max"] == "value"
+    assert roles["lesion_6_site"] == roles["lesion_6_mm"] == "not kept"
+    assert {i["field"]: i["value"] for i in entry.items}["target_lesion_5_mm"] == 15

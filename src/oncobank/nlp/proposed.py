@@ -91,12 +91,13 @@ def proposed(facts: list[Fact], dictionary: Dictionary) -> list[Proposed]:
                 records.setdefault((m["kind"], int(m["k"])), {})[m["part"]] = item
             else:
                 plain[name] = item
+        rowed = {kind for (kind, k), parts in records.items() if any(_row_field(names, k, p) for p in parts)}
         own: list[dict[str, dict[str, Any]]] = []
         for (kind, k), parts in sorted(records.items()):
-            rows = {p: _row_field(names, k, p) for p in parts}
-            if any(rows.values()):  # a row of the section's one entry
+            if kind in rowed:  # a row of the section's one entry (a row past the last the section has: not kept)
                 for p, item in parts.items():
-                    plain[rows[p] or f"{kind}_{k}_{p}"] = item | {"field": rows[p] or f"{kind}_{k}_{p}"}
+                    name = _row_field(names, k, p) or f"{kind}_{k}_{p}"
+                    plain[name] = item | {"field": name}
             else:
                 own.append({p: item | {"field": p, "source": item["field"]} for p, item in parts.items()})
         if not own:

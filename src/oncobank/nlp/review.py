@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from oncobank.nlp.extract import Extractor
 from oncobank.nlp.facts import Fact
 from oncobank.nlp.labs import LabReader
 from oncobank.nlp.models import StructureProposal
-from oncobank.nlp.proposed import DOCUMENTS, date_of, proposed, record_of, values_of
+from oncobank.nlp.proposed import DOCUMENTS, NOT_KEPT, date_of, proposed, record_of, values_of
 from oncobank.store import audit
 from oncobank.store.access import Actor, Permission
 from oncobank.store.clinical import ClinicalStore, EntryRef
@@ -35,6 +36,7 @@ LAB_REPORT = "lab_report"  # the core document type read by the lab-sheet reader
 DECIDED = ("accepted", "corrected", "rejected")
 STATUSES = ("pending", "accepting", *DECIDED, "superseded")
 CHUNK = 500
+TITLE = re.compile(r"\S[^\n]*")  # a report's first line: the span of what its type states
 
 
 @dataclass
@@ -324,9 +326,12 @@ def _constants(extractor: Extractor, kind: str, text: str, facts: list[Fact]) ->
     stated = [f.confidence for f in facts if f.section == report.section]
     if not stated:
         return []
-    title = len(text.lstrip().split("\n", 1)[0]) + len(text) - len(text.lstrip())
-    return [Fact(report.section, name, value, 0, title, f"{kind}.constants", min(stated)) for name, value in
-            report.constants.items()]
+    title = TITLE.search(text)
+    start, end = title.span() if title else (0, 0)
+    return [
+        Fact(report.section, name, value, start, end, f"{kind}.constants", min(stated))
+        for name, value in report.constants.items()
+    ]
 
 
 def _proposals_of(s: Session, entry_ids: list[int]) -> dict[tuple[int, str], list[StructureProposal]]:
@@ -396,7 +401,7 @@ def _propose(
         kind=kind,
         items=items,
         digest=digest,
-        confidence=min(i["confidence"] for i in items if i.get("role") != "not kept"),
+        confidence=min(i["confidence"] for i in items if i.get("role") != NOT_KEPT),
         status="pending",
         corrections={},
     )
