@@ -287,6 +287,7 @@ COURSES = (
     "Выписной эпикриз.\nПациентка находилась на лечении с 10.03.2021 по 15.03.2021.\n"
     "Ранее 12.05.2019 проведён 1-й курс РЙТ 131I активностью 3,7 ГБк. "
     "11.03.2021 проведён 2-й курс РЙТ 131I, введено 150 мКи. "
+    "На сцинтиграфии всего тела накопление РФП в ложе щитовидной железы. "
     "С 01.06.2021 начата терапия ленватинибом 24 мг/сут. "
     "С 15.08.2021 доза снижена до 20 мг."
 )
@@ -298,8 +299,8 @@ GENETICS = (
     "Молекулярно-генетическое исследование.\nМетод: ПЦР в реальном времени.\nМутация BRAF V600E выявлена. "
     "Мутации промотора TERT не выявлены."
 )
-NO_RAI = ("Выписной эпикриз.\nВыполнена тиреоидэктомия. РЙТ не проводилась.", "Discharge summary.\nTotal "
-          "thyroidectomy was performed. RAI therapy was not given.")
+NO_RAI = ("Выписной эпикриз.\nВыполнена тиреоидэктомия. РЙТ не проводилась.", "Discharge summary.\nOperation on "
+          "03.02.2020: total thyroidectomy. RAI therapy was not given.")
 
 
 @pytest.fixture
@@ -353,6 +354,8 @@ def test_each_radioiodine_course_and_drug_period_is_an_entry_of_its_own_dated_by
         (date(2021, 3, 11), 5550, "I-131"),
     ]
     assert all(v.values["procedure"] == "therapy" and "course_number" not in v.values for v in courses)
+    # the summary's scan follows this stay's course, the latest one, not the course of 2019
+    assert "uptake" not in courses[0].values and courses[1].values["uptake_sites"] == ["thyroid_bed"]
     [period] = _entries(records, "targeted_therapy")
     assert period.entry_date == date(2021, 6, 1)
     assert {k: period.values[k] for k in ("drug", "daily_dose", "start_date", "dose_correction_date")} == {
@@ -363,6 +366,10 @@ def test_each_radioiodine_course_and_drug_period_is_an_entry_of_its_own_dated_by
     }
     assert period.values["corrected_daily_dose"] == 20
     assert review.run(records, _admin(records)).proposed == 0
+    for p in _of(records, "surgery"):
+        review.accept(records, _admin(records), p["id"])
+    # the operation's own date; the Russian summary states none and has no stay to borrow one from
+    assert sorted(v.entry_date for v in _entries(records, "surgery")) == [date(2020, 2, 3), date(2022, 4, 20)]
 
 
 def test_review_shows_the_record_its_date_and_what_is_not_kept(records: ClinicalStore) -> None:

@@ -5,7 +5,8 @@ section is a part of the k-th record. When the section has a field `…_{k}_{par
 (the imaging entry's `target_lesion_{k}_site`), the record is a row of the section's one entry; otherwise the
 record is an entry of its own: its parts go to the fields of the same name, its date (a part `…_date` the section
 has no field of, else the first date field in the dictionary's order it fills) is the entry's date, and the
-section's other facts (a genetics report's method) go to every record's entry. A fact with no field is shown in
+section's other facts go to the latest records' entries (the report's own: a post-therapy scan to the last
+course; a genetics report's method to every test, all of the report's date). A fact with no field is shown in
 review as not kept and never sent to the store; a document's own `entry_date` dates the proposals with no date.
 """
 
@@ -105,8 +106,10 @@ def proposed(facts: list[Fact], dictionary: Dictionary) -> list[Proposed]:
             continue
         carried = {p for parts in own for p in parts}
         shared = {n: i for n, i in plain.items() if n in names and n not in carried}
-        for k, parts in enumerate(own, start=1):
-            out += _one(section, k, parts | shared, names, dates, document_date)
+        days = [(_date(parts, names, dates, document_date) or {}).get("value") for parts in own]
+        latest = max((d for d in days if d), default=None)
+        for k, (parts, day) in enumerate(zip(own, days, strict=True), start=1):
+            out += _one(section, k, parts | (shared if day == latest else {}), names, dates, document_date)
     return out
 
 
@@ -124,19 +127,23 @@ def _one(
     document_date: dict[str, Any] | None,
 ) -> list[Proposed]:
     """One entry's items (none when no item goes to the store): the fields, the date, what is not kept."""
-    out: list[dict[str, Any]] = []
-    date: dict[str, Any] | None = None
-    for name, item in items.items():
-        if name in names:
-            out.append(item | {"role": VALUE})
-        elif name.endswith("_date") and date is None:
-            date = item
-        else:
-            out.append(item | {"role": NOT_KEPT})
+    date = _date(items, names, dates, document_date)
+    out = [
+        item | {"role": VALUE if name in names else NOT_KEPT}
+        for name, item in items.items()
+        if name in names or item is not date
+    ]
     if not any(i["role"] == VALUE for i in out):
         return []
-    if date is None:
-        date = next((items[n] for n in dates if n in items), document_date)
     if date is not None:
         out.append(date | {"field": ENTRY_DATE, "role": DATE, "source": date["field"]})
     return [Proposed(section, record, [i | {"record": record} for i in out])]
+
+
+def _date(
+    items: dict[str, dict[str, Any]], names: set[str], dates: list[str], document_date: dict[str, Any] | None
+) -> dict[str, Any] | None:
+    """The item dating an entry: a `…_date` the section has no field of, else the first date field in the
+    dictionary's order, else the document's own date."""
+    own = next((i for n, i in items.items() if n not in names and n.endswith("_date")), None)
+    return own or next((items[n] for n in dates if n in items), document_date)
