@@ -28,6 +28,7 @@ from oncobank.ingest.adapters import read_rows, source_files
 from oncobank.ingest.mapping import Mapping, load_mapping, shipped_mapping
 from oncobank.ingest.pipeline import run_ingest
 from oncobank.reports.terminal import progress
+from oncobank.store import accounts
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.db import connect
 from oncobank.store.migrate import upgrade
@@ -71,6 +72,7 @@ def measure(backend: str, hospital: Path, folder: Path) -> dict[str, float]:
         engine = connect(url)
         upgrade(engine)
         store = ClinicalStore(engine, load_module("thyroid"))
+        accounts.set_up(store, "benchmark")  # the store's own account and its administrator, who ingests
         mapping = load_mapping(path, store.dictionary)
         before = peak_rss_kib()
         with progress(_console()) as bar:

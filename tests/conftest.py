@@ -16,6 +16,7 @@ from sqlalchemy import create_engine, text
 from oncobank.dictionary import load_module
 from oncobank.store import accounts
 from oncobank.store.chain import KEY_ENV
+from oncobank.store.crypt import DATA_ENV, INDEX_ENV
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.db import connect
 from oncobank.store.migrate import upgrade
@@ -98,6 +99,8 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     # A server store's history key lives outside the database (ONCOBANK_HISTORY_KEY or the data home); tests change
     # the data home freely, so each PostgreSQL store gets its key from the environment, as a deployment sets it.
     request.getfixturevalue("monkeypatch").setenv(KEY_ENV, secrets.token_hex(32))
+    for env in (DATA_ENV, INDEX_ENV):  # and so do its encryption keys
+        request.getfixturevalue("monkeypatch").setenv(env, secrets.token_hex(32))
     name = f"oncobank_t_{os.getpid()}_{next(_counter)}"
     admin = _admin_engine()
     with admin.connect() as c:

@@ -57,6 +57,7 @@ def main(
 
 app.command("demo", rich_help_panel=SETUP)(demo.demo)
 app.command("init", rich_help_panel=SETUP)(store.init)
+app.add_typer(store.keys_app, name="store", rich_help_panel=SETUP)
 app.command("synth", rich_help_panel=SETUP)(demo.synth)
 app.add_typer(user.app, name="user", rich_help_panel=SETUP)
 app.add_typer(user.centre_app, name="centre", rich_help_panel=SETUP)

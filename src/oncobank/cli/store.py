@@ -97,3 +97,23 @@ def load(
     if not report.balanced:
         raise fail("counts do not reconcile: some records are unaccounted for", 2)
 
+
+
+keys_app = typer.Typer(help="The store's encryption keys (identifying values are encrypted at rest).",
+                       no_args_is_help=True)
+
+
+@keys_app.command("rotate-key")
+def rotate_key(db: DbOption = None) -> None:
+    """Add a new data key to the store's key ring: values written from now on use it, older ones keep theirs.
+
+    Keep every key of the ring (back the ring up apart from the database): a value is read with the key it was
+    written with. With ONCOBANK_DATA_KEY the ring is the variable's: this command says what to add to it.
+    """
+    from oncobank.store import crypt
+
+    store = open_store(db, "core", need=Permission.MANAGE_STORE, what="rotate the store's data key")
+    with reaching(str(store.engine.url)):
+        new = crypt.attach(store.engine).rotate()
+    console.print(f"New data key {new}: values written from now on are encrypted with it; keep the older keys.",
+                  highlight=False, markup=False)

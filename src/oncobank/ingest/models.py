@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, DateTime, Float, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from oncobank.store.models import Base, Id, Json, utcnow
+from oncobank.store.models import Base, Id, Json, LookupText, SecretJson, SecretText, utcnow
 
 
 class IngestBatch(Base):
@@ -29,7 +29,7 @@ class IngestFact(Base):
 
     __tablename__ = "ingest_fact"
     id: Mapped[int] = mapped_column(Id, primary_key=True)
-    fact_key: Mapped[str] = mapped_column(String(300), unique=True)
+    fact_key: Mapped[str] = mapped_column(LookupText(300), unique=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"))
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     admission_id: Mapped[int | None] = mapped_column(ForeignKey("ingest_admission.id"), index=True)
@@ -60,7 +60,7 @@ class IngestDocument(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)  # = the documents entry's attachment_sha256
     media_type: Mapped[str] = mapped_column(String(100))
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(SecretText)
     source: Mapped[str] = mapped_column(String(64))
     file: Mapped[str] = mapped_column(String(500))  # the index the document was listed in
     batch_id: Mapped[int] = mapped_column(ForeignKey("ingest_batch.id"))
@@ -73,8 +73,8 @@ class IngestRecord(Base):
     __table_args__ = (UniqueConstraint("source", "record_key", name="uq_ingest_record_source_record_key"),)
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     source: Mapped[str] = mapped_column(String(64))
-    record_key: Mapped[str] = mapped_column(String(300))
-    fact_key: Mapped[str] = mapped_column(String(300), index=True)
+    record_key: Mapped[str] = mapped_column(LookupText(300))  # may be a source's patient ID
+    fact_key: Mapped[str] = mapped_column(LookupText(300), index=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"), index=True)
     content_hash: Mapped[str] = mapped_column(String(64))
     file: Mapped[str] = mapped_column(String(500))
@@ -93,7 +93,7 @@ class LinkDecision(Base):
     )
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     system: Mapped[str] = mapped_column(String(32))
-    source_id: Mapped[str] = mapped_column(String(128))
+    source_id: Mapped[str] = mapped_column(LookupText(128))
     patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"))
     probability: Mapped[float | None] = mapped_column(Float)
     method: Mapped[str] = mapped_column(String(16))  # deterministic | probabilistic | manual
@@ -114,7 +114,7 @@ class DataIssue(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("entry.id"))
     field: Mapped[str] = mapped_column(String(64))
     rule: Mapped[str] = mapped_column(String(32))  # conflict
-    kept: Mapped[Any] = mapped_column(Json)  # the stored value and where it came from
-    offered: Mapped[Any] = mapped_column(Json)  # the other source's value and where it came from
+    kept: Mapped[Any] = mapped_column(SecretJson)  # the stored value and where it came from
+    offered: Mapped[Any] = mapped_column(SecretJson)  # the other source's value and where it came from
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

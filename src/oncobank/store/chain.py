@@ -11,13 +11,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, Connection, Date, DateTime, Table, event, func, insert, select
@@ -25,9 +23,9 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction
 
-from oncobank.store.errors import StoreError
-from oncobank.store.home import data_home
-from oncobank.store.models import WRITE_TOKEN, WRITTEN, Base, HistoryLink
+from oncobank.store import crypt
+from oncobank.store.home import KeyFileError, key_path, store_key  # noqa: F401 - key_path: importable here too
+from oncobank.store.models import WRITE_TOKEN, WRITTEN, Base, EntryValues, HistoryLink, LookupText
 
 # The columns each sealed table's row hash covers, in the order they are hashed. Frozen: a change is a new
 # FORMAT, or every row sealed before it would fail to verify. `entry.current_version` is not here: it moves
@@ -49,13 +47,11 @@ SEALED: dict[str, tuple[str, ...]] = {
 FORMAT = "oncobank-history-1"
 GENESIS = "genesis"  # table name of link 0, whose row hash is the store's random nonce
 KEY_ENV = "ONCOBANK_HISTORY_KEY"
-KEY_BYTES = 32
 LOCK_KEY = int.from_bytes(hashlib.sha256(b"oncobank history seal").digest()[:8], "big", signed=True)
-_CONNECTIONS = "oncobank_sealed_connections"  # session info: the connections whose writes the commit seals
-_MEMORY_KEYS: dict[str, bytes] = {}  # an in-memory store's keys live and die with this process
+CONNECTIONS = "oncobank_sealed_connections"  # session info: the connections whose writes the commit seals
 
 
-class HistoryKeyError(StoreError):
+class HistoryKeyError(KeyFileError):
     """The key of the history seal is missing, malformed or not the one this store's chain was started with."""
 
 
@@ -67,67 +63,13 @@ def tables() -> dict[str, Table]:
 # --- the key ---------------------------------------------------------------------------------------------------
 
 
-def key_path(url: URL, name: str = "history") -> Path | None:
-    """Where the key `name` of the store at `url` is kept: beside a SQLite file, in the data home for a server store."""
-    if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:":
-            return None
-        store = Path(url.database)
-        return store.with_name(f"{store.name}.{name}-key")
-    return data_home() / f"{name}.key"
-
-
 def history_key(url: URL, *, create: bool = False) -> bytes:
     """The seal's key: ONCOBANK_HISTORY_KEY (hex), else the key file of the store, made (mode 0600) if `create`."""
-    return store_key(url, "history", KEY_ENV, "the history seal", create=create)
-
-
-def store_key(url: URL, name: str, env: str, what: str, *, create: bool = False) -> bytes:
-    """A secret key kept with the store at `url`: `env` (hex), else its key file `name`, made (0600) if `create`.
-
-    An in-memory store's key lives and dies with this process.
-    """
-    given = os.environ.get(env)
-    if given:
-        return _decode(given, env)
-    path = key_path(url, name)
-    if path is None:
-        return _MEMORY_KEYS.setdefault(name, secrets.token_bytes(KEY_BYTES))
     try:
-        return _decode(path.read_text(encoding="ascii"), f"the key file {path}")
-    except FileNotFoundError:
-        if not create:
-            raise HistoryKeyError(
-                f"the key of this store's {what.removeprefix('the ')} is missing ({path}); restore it from the "
-                f"store's backup, or set {env}"
-            ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryKeyError(f"cannot read the key of {what} ({path}): {type(exc).__name__}") from None
-    return _create_key(path)
+        return store_key(url, "history", KEY_ENV, "the history seal", create=create)
+    except KeyFileError as exc:
+        raise HistoryKeyError(str(exc)) from None
 
-
-def _decode(text: str, where: str) -> bytes:
-    try:
-        key = bytes.fromhex(text.strip())
-    except ValueError:
-        key = b""
-    if len(key) < KEY_BYTES:
-        raise HistoryKeyError(f"{where}: the key must be at least {2 * KEY_BYTES} hexadecimal digits")
-    return key
-
-
-def _create_key(path: Path) -> bytes:
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    key = secrets.token_bytes(KEY_BYTES)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: theirs is the key
-        return _decode(path.read_text(encoding="ascii"), f"the key file {path}")
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key.hex() + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    return key
 
 
 # --- hashing ---------------------------------------------------------------------------------------------------
@@ -190,20 +132,20 @@ def _after_begin(session: Session, transaction: SessionTransaction, connection: 
     info = connection.info  # the pooled connection's: still there once the Connection is closed
     info[WRITE_TOKEN] = secrets.randbits(62) + 1
     info.pop(WRITTEN, None)
-    session.info.setdefault(_CONNECTIONS, []).append((connection, info))
+    session.info.setdefault(CONNECTIONS, []).append((connection, info))
 
 
 def _before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return
     session.flush()  # ORM objects still pending are written (and so sealed) now
-    for connection, _ in session.info.get(_CONNECTIONS, ()):
+    for connection, _ in session.info.get(CONNECTIONS, ()):
         seal(connection)
 
 
 def _after_end(session: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:
-        for _, info in session.info.pop(_CONNECTIONS, ()):
+        for _, info in session.info.pop(CONNECTIONS, ()):
             info.pop(WRITE_TOKEN, None)
             info.pop(WRITTEN, None)
 
@@ -301,7 +243,7 @@ def _read(connection: Connection, name: str, where: str = "", params: Sequence[A
     columns = SEALED[name]
     quoted = ", ".join(f'"{c}"' for c in columns)  # "values" is a keyword
     sql = f"SELECT {quoted} FROM {name} {where} ORDER BY id"
-    convert = [_converter(tables()[name].c[c].type, connection.dialect.name) for c in columns]
+    convert = [_converter(tables()[name].c[c].type, connection) for c in columns]
     raw: Any = connection.connection.dbapi_connection
     server_side = stream and connection.dialect.name == "postgresql"  # a big table, fetched batch by batch
     cursor = raw.cursor(name=f"oncobank_{name}") if server_side else raw.cursor()
@@ -319,7 +261,15 @@ def _read(connection: Connection, name: str, where: str = "", params: Sequence[A
             cursor.close()
 
 
-def _converter(kind: Any, backend: str) -> Callable[[Any], Any] | None:
+def _converter(kind: Any, connection: Connection) -> Callable[[Any], Any] | None:
+    """How a driver's value becomes what is hashed; an encrypted value is hashed as its plain value (see
+    docs/security.md: the seal vouches for the content whatever key it is encrypted with)."""
+    backend = connection.dialect.name
+    if isinstance(kind, EntryValues):
+        show = crypt.attach(connection.engine).show_fields
+        return (lambda v: show(json.loads(v))) if backend == "sqlite" else show
+    if isinstance(kind, LookupText):
+        return crypt.attach(connection.engine).open
     if isinstance(kind, DateTime):
         return (lambda v: _when(datetime.fromisoformat(v))) if backend == "sqlite" else _when
     if isinstance(kind, Date):

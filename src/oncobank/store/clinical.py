@@ -18,7 +18,7 @@ from oncobank.dictionary.loader import Dictionary
 from oncobank.dictionary.schema import FieldDef
 from oncobank.dictionary.units import UnitError
 from oncobank.dictionary.validate import EntryRejected, Issue, Validator, ValidEntry, text_problem
-from oncobank.store import accounts, audit, progress
+from oncobank.store import accounts, audit, crypt, progress
 from oncobank.store.access import Actor
 from oncobank.store.codes import code_issue, column_length
 from oncobank.store.db import data_home, sqlite_file
@@ -58,6 +58,9 @@ class ClinicalStore:
             raise SchemaOutOfDate("the store is not initialised or is out of date: run `oncobank init` first")
         self.engine = engine
         self.dictionary = dictionary
+        # The values of the dictionary's identifying fields are written encrypted (oncobank.store.crypt).
+        crypt.attach(engine).fields.update(
+            f.name for section in dictionary.sections.values() for f in section.fields if f.identifying)
         self.validator = Validator(dictionary, facility_length=column_length(EntryVersion.facility))
         self.attachments = attachments or attachment_folder(engine)
         self.actor: Actor | None = None  # who a command or request acts as (None: the library, trusted by its caller)

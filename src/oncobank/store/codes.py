@@ -8,8 +8,10 @@ from oncobank.dictionary.validate import Issue, text_problem
 
 
 def column_length(column: Any) -> int:
-    """The declared length of a model's String column: SQLite does not enforce it, PostgreSQL does, so we do."""
-    return int(column.type.length)
+    """The declared length of a model's String column: SQLite does not enforce it, PostgreSQL does, so we do.
+
+    An encrypted identifier's column declares the length of the identifier itself (`limit`)."""
+    return int(getattr(column.type, "limit", None) or column.type.length)
 
 
 def code_issue(field: str, value: Any, column: Any, *, patient: str | None = None, shown: bool = True,

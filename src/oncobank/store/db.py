@@ -22,9 +22,10 @@ def connect(url: str | None = None, **kwargs: object) -> Engine:
 
     A SQLite store's file is created readable by its owner only (0600), and so is any folder made for it (0700).
     """
-    from oncobank.store import chain
+    from oncobank.store import chain, crypt, name_index
 
     chain.install()
+    name_index.install()
     url = url or default_url()
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
@@ -36,8 +37,10 @@ def connect(url: str | None = None, **kwargs: object) -> Engine:
             private_folder(file.parent)
             event.listen(engine, "do_connect", lambda *_: _private_file(file))
         event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)  # type: ignore[arg-type]
+    crypt.attach(engine)  # identifying values are encrypted and decrypted at the column types
+    return engine
 
 
 def private_folder(folder: Path) -> None:

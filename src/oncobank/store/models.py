@@ -16,10 +16,13 @@ from sqlalchemy import (
     MetaData,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from oncobank.store import crypt
 
 # Stable constraint names so Alembic migrations are identical on SQLite and PostgreSQL.
 NAMING = {
@@ -32,6 +35,82 @@ NAMING = {
 
 Json = JSON().with_variant(JSONB(), "postgresql")
 Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrements INTEGER PRIMARY KEY only
+
+
+def _codec(dialect: Any) -> crypt.Codec | None:
+    return getattr(dialect, "oncobank_codec", None)
+
+
+class EntryValues(TypeDecorator[Any]):
+    """Entry values (a JSON object): the values of identifying fields are kept encrypted, each in an envelope."""
+
+    impl = JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        return dialect.type_descriptor(JSONB() if dialect.name == "postgresql" else JSON())
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        codec = _codec(dialect)
+        return value if codec is None else codec.hide_fields(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return crypt.codec_of(dialect).show_fields(value) if _holds_envelope(value) else value
+
+
+class SecretJson(EntryValues):
+    """A JSON value kept encrypted as a whole (a quarantined source row, a value two sources disagree on)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        codec = _codec(dialect)
+        return value if codec is None or value is None or crypt.is_envelope(value) else codec.hide(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return crypt.codec_of(dialect).show(value) if crypt.is_envelope(value) else value
+
+
+class SecretText(TypeDecorator[str]):
+    """Text kept encrypted under a random nonce (a report's text)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        codec = _codec(dialect)
+        return value if codec is None or value is None else codec.seal(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return value if value is None else crypt.codec_of(dialect).open(value)
+
+
+class LookupText(TypeDecorator[str]):
+    """An identifier kept encrypted deterministically, so that equality lookups and unique constraints still work.
+
+    `limit` is the length of the identifier itself (its ciphertext is longer: the column is TEXT on PostgreSQL,
+    and SQLite does not enforce a declared length)."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, limit: int):
+        super().__init__(limit)
+        self.limit = limit
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        return Text() if dialect.name == "postgresql" else String(self.limit)
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        codec = _codec(dialect)
+        return value if codec is None or value is None else codec.fixed(value)
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return value if value is None else crypt.codec_of(dialect).open(value)
+
+
+def _holds_envelope(value: Any) -> bool:
+    return isinstance(value, dict) and any(crypt.is_envelope(v) for v in (value, *value.values()))
 
 
 def utcnow() -> datetime:
@@ -115,7 +194,7 @@ class PatientIdentifier(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     system: Mapped[str] = mapped_column(String(32))
-    value: Mapped[str] = mapped_column(String(128))
+    value: Mapped[str] = mapped_column(LookupText(128))
     txn: Mapped[int | None] = _txn("patient_identifier")
 
 
@@ -144,8 +223,8 @@ class EntryVersion(Base):
     status: Mapped[str] = mapped_column(String(16))  # active | retracted
     entry_date: Mapped[date | None] = mapped_column(Date)
     facility: Mapped[str | None] = mapped_column(String(300))
-    values: Mapped[dict[str, Any]] = mapped_column(Json)
-    entered: Mapped[dict[str, Any]] = mapped_column(Json)
+    values: Mapped[dict[str, Any]] = mapped_column(EntryValues)
+    entered: Mapped[dict[str, Any]] = mapped_column(EntryValues)
     reference_ranges: Mapped[dict[str, Any]] = mapped_column(Json)
     warnings: Mapped[list[Any]] = mapped_column(Json)
     reason: Mapped[str | None] = mapped_column(Text)
@@ -165,7 +244,7 @@ class Review(Base):
     review_date: Mapped[date] = mapped_column(Date)
     facility: Mapped[str | None] = mapped_column(String(300))
     agreement: Mapped[str] = mapped_column(String(16))  # agree | partial | disagree
-    revised_values: Mapped[dict[str, Any]] = mapped_column(Json)
+    revised_values: Mapped[dict[str, Any]] = mapped_column(EntryValues)
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     txn: Mapped[int | None] = _txn("review")
@@ -211,12 +290,21 @@ class Quarantine(Base):
     job: Mapped[str] = mapped_column(String(64), index=True)
     source: Mapped[str] = mapped_column(String(500))
     location: Mapped[str] = mapped_column(String(100))  # line or row in the source
-    patient_ref: Mapped[str | None] = mapped_column(String(64))
+    patient_ref: Mapped[str | None] = mapped_column(LookupText(64))
     section: Mapped[str | None] = mapped_column(String(64))
-    payload: Mapped[dict[str, Any]] = mapped_column(Json)
+    payload: Mapped[dict[str, Any]] = mapped_column(SecretJson)
     issues: Mapped[list[Any]] = mapped_column(Json)
     status: Mapped[str] = mapped_column(String(16), default="open")  # open | resolved
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class NameToken(Base):
+    """The blind index of the patient list's name search: keyed hashes of a patient's folded names and birth date."""
+
+    __tablename__ = "name_token"
+    __table_args__ = (Index("ix_name_token_token", "token"),)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
 
 
 class HistoryLink(Base):

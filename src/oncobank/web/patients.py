@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import and_, exists, false, func, select
 
-from oncobank.store import progress
+from oncobank.store import crypt, name_index, progress
 from oncobank.store.access import Actor
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.models import Centre, Entry, EntryVersion, Patient
@@ -21,7 +21,7 @@ from oncobank.web.forms import typed_date
 
 PAGE = 50
 COUNT_CAP = 10_000
-NAME_FIELDS = ("surname", "first_name", "patronymic")
+NAME_FIELDS = name_index.NAME_FIELDS
 DEMOGRAPHICS = "demographics"
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -149,22 +149,23 @@ def _mark(store: ClinicalStore, rows: list[Row], hook: ModuleType | None) -> Non
 
 
 def _by_name(store: ClinicalStore, actor: Actor, text: str) -> dict[int, str]:
-    """Patients of the user's own centre whose names hold every word of `text` (a date: the birth date); id -> name.
+    """Patients of the user's own centre whose names hold every word of `text` whole (a date: the birth date);
+    id -> name.
 
-    Names live in the demographics entry (JSON): read for this centre only, matched here, never sent elsewhere."""
-    words = [w.casefold() for w in text.split()]
+    The words are looked up in the name index (keyed hashes of folded names, oncobank.store.name_index); only the
+    matching patients' demographics are read, and decrypted, to show their names."""
     dates = {typed_date(w) for w in text.split() if _date_like(w)}
-    words = [w for w in words if typed_date(w) not in dates]
+    words = [w for w in text.split() if typed_date(w) not in dates]
+    wanted = name_index.query_words(words, dates)
+    if not wanted or actor.centre_id is None:
+        return {}
+    codec = crypt.attach(store.engine)
     query = (select(Entry.patient_id, EntryVersion.values)
              .join(EntryVersion, and_(EntryVersion.entry_id == Entry.id, EntryVersion.version == Entry.current_version))
-             .join(Patient, Patient.id == Entry.patient_id)
-             .where(Patient.centre_id == actor.centre_id, Entry.section == DEMOGRAPHICS,
-                    EntryVersion.status == "active"))
+             .where(Entry.patient_id.in_(name_index.matching(codec, actor.centre_id, wanted)),
+                    Entry.section == DEMOGRAPHICS, EntryVersion.status == "active"))
     found: dict[int, str] = {}
     with store.session() as s:
         for pid, values in s.execute(query):
-            parts = [str(values.get(k) or "") for k in NAME_FIELDS]
-            folded = " ".join(parts).casefold()
-            if all(w in folded for w in words) and all(values.get("birth_date") == d for d in dates):
-                found[pid] = " ".join(p for p in parts if p)
+            found[pid] = " ".join(str(values[k]) for k in NAME_FIELDS if values.get(k))
     return found

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Engine, and_, select
 
+from oncobank.store import crypt
 from oncobank.store.models import Entry, EntryVersion, Patient
 
 # How a value is pulled out of the JSON column: as text, as a float, or as JSON (lists).
@@ -66,9 +67,12 @@ def read_section(
     frame = pd.DataFrame.from_records(rows, columns=names)
     frame["date"] = pd.to_datetime(frame["date"])
     frame = frame.astype({"patient_id": "int64", "entry_id": "int64", "version_id": "int64", "version": "int64"})
+    codec = crypt.attach(engine)
     for name, kind in fields.items():
         if kind == "number":
             frame[name] = pd.to_numeric(frame[name], errors="coerce").astype("float64")
+        elif kind == "text":  # an identifying field (a birth date) comes out of SQL encrypted
+            frame[name] = frame[name].map(codec.show_text)
     return frame.sort_values(["patient_id", "date", "entry_id"], kind="stable").reset_index(drop=True)
 
 
