@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from tests.engine.conftest import parquet_url, pg_url  # noqa: F401 - the engine tests' store URL fixtures
 
-from oncobank.deid.policy import Policy
+from oncobank.deid.policy import KAnonymitySettings, Policy
 from oncobank.deid.publish import Publisher
 from oncobank.dictionary import load_module
 from oncobank.engine.delta import PublishDelta
@@ -35,7 +35,11 @@ def cohort_delta(sqlite_template: Path, register_accounts: Callable[[str], None]
     store.ensure_centre("C01", "Centre one")
     store.ensure_user("dr_ivanova", role="clinician", centre="C01")
     add_registry(store)
-    publisher = Publisher(engine, Policy(shift_min_days=0, shift_max_days=0), SECRET, modules=["thyroid"])
+    # small_cell 0: the hand-counted cohorts are a few persons each, shown exact (tests/deid/test_small_cells_wired.py
+    # checks the masking); k-anonymity over the one centre changes no row
+    policy = Policy(shift_min_days=0, shift_max_days=0,
+                    k_anonymity=KAnonymitySettings(k=2, quasi_identifiers=["centre"], small_cell=0))
+    publisher = Publisher(engine, policy, SECRET, modules=["thyroid"])
     delta, _ = publisher.build(publisher.plan(None, full=True))
     engine.dispose()
     return delta

@@ -190,51 +190,71 @@ def may_read_analysis(db: str | None, user: str | None) -> None:
 
 def _result(name: str, version: int | None, analysis: str | None, db: str | None,
             user: str | None) -> tuple[dict[str, Any], Any, bool, float]:
-    """(summary, members, from cache, seconds) for a saved cohort on the analysis store, for a user who may read it."""
+    """(summary, members, from cache, seconds) for a saved cohort on the analysis store, for a user who may read it.
+
+    The summary holds exact counts (it is cached so); `small_cell` is the store's threshold, for what shows them."""
     from oncobank.cohort import run, saved
+    from oncobank.deid.small_cells import store_threshold
     from oncobank.engine import connect
 
     started = time.perf_counter()
     may_read_analysis(db, user)
     definition = _guarded(lambda: saved.load(name, version))
     with _guarded(lambda: connect(analysis)) as store:
+        threshold = _guarded(lambda: store_threshold(store))
         key = saved.cache_key(definition, store.target.describe(), store.snapshot)
         hit = saved.cached(key)
         if hit is not None:
-            return hit[0], hit[1], True, time.perf_counter() - started
+            return {**hit[0], "small_cell": threshold}, hit[1], True, time.perf_counter() - started
         result = _guarded(lambda: run(definition, store, evidence=False, people=False))
     summary = {"name": name, "count": result.count, "attrition": result.attrition.to_dict(),
                "snapshot": store.snapshot}
     saved.remember(key, summary, result.members)
-    return summary, result.members, False, time.perf_counter() - started
+    return {**summary, "small_cell": threshold}, result.members, False, time.perf_counter() - started
 
 
 @app.command("run")
 def run_command(name: NameArgument, version: VersionOption = None, analysis: AnalysisOption = None,
                 db: DbOption = None, user: UserOption = None, as_json: JsonOption = False,
                 lang: LangOption = "en") -> None:
-    """Run a saved cohort: its count (cached per definition and analysis-store snapshot)."""
+    """Run a saved cohort: its count (cached per definition and analysis-store snapshot), a small one suppressed."""
+    from oncobank.cohort.run import shown_attrition, shown_count
+    from oncobank.deid.small_cells import SMALL, text
+
     summary, _, hit, seconds = _result(name, version, analysis, db, user)
+    threshold = summary["small_cell"]
+    count = shown_count(summary["count"], threshold)
     if as_json:
-        emit_json({**summary, "cached": hit, "seconds": round(seconds, 4)})
+        emit_json({**summary, **count, "attrition": shown_attrition(summary["attrition"], threshold),
+                   "cached": hit, "seconds": round(seconds, 4)})
         return
     note = f" ({word('cached', lang)})" if hit else ""
-    console.print(f"{word('count', lang)}: {summary['count']}{note}, {seconds:.3f} {word('seconds', lang)}")
+    shown = text(summary["count"], SMALL if count["suppressed"] else None, threshold, lang)
+    console.print(f"{word('count', lang)}: {shown}{note}, {seconds:.3f} {word('seconds', lang)}")
 
 
 @app.command("attrition")
 def attrition_command(name: NameArgument, version: VersionOption = None, analysis: AnalysisOption = None,
                       db: DbOption = None, user: UserOption = None, as_json: JsonOption = False,
                       lang: LangOption = "en") -> None:
-    """Persons remaining after each inclusion rule in order, and failing each rule alone."""
+    """Persons remaining after each inclusion rule in order, and failing each rule alone; small counts suppressed."""
+    from oncobank.cohort.run import shown_attrition
+    from oncobank.deid.small_cells import label, text
+
     summary, _, _, _ = _result(name, version, analysis, db, user)
+    threshold = summary["small_cell"]
+    attrition = shown_attrition(summary["attrition"], threshold)
     if as_json:
-        emit_json(summary["attrition"])
+        emit_json(attrition)
         return
-    table = Table(word("rule", lang), word("remaining", lang), word("failing", lang))
-    table.add_row(word("initial", lang), str(summary["attrition"]["initial"]), "")
-    for row in summary["attrition"]["rules"]:
-        table.add_row(row["rule"], str(row["remaining"]), str(row["failing_alone"]))
+    table = Table(word("rule", lang), word("remaining", lang), word("failing", lang),
+                  caption=label("note", lang, threshold=threshold))
+    gone = attrition.get("suppressed", {})
+    table.add_row(word("initial", lang), text(attrition["initial"], gone.get("remaining"), threshold, lang), "")
+    for row in attrition["rules"]:
+        gone = row.get("suppressed", {})
+        table.add_row(row["rule"], text(row["remaining"], gone.get("remaining"), threshold, lang),
+                      text(row["failing_alone"], gone.get("failing_alone"), threshold, lang))
     console.print(table)
 
 

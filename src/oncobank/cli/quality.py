@@ -158,15 +158,17 @@ def report_command(
 
 def _report(run: dict[str, Any], overrides: dict[str, Any], as_json: bool, lang: str,
             saved: Path | None = None) -> None:
-    from oncobank.quality.scoring import FAILED, rescore, scores
+    from oncobank.quality.scoring import FAILED, count_text, rescore, scores, shown, suggestion_counts
 
     w = _words()
     scored = rescore(run, overrides)
     summary = scores(scored)
+    scored = shown(scored, run)
     failed = [r for r in scored if r["status"] in (FAILED, "error")]
     if as_json:
         emit_json({"run": run["id"], "as_of": run["as_of"], "store": run["store"], "scores": summary,
-                   "checks": [{**_public(r), "suggestion": w.suggestion(r, lang)} for r in scored]})
+                   "checks": [{**_public(r), "suggestion": w.suggestion(suggestion_counts(r, lang), lang)}
+                              for r in scored]})
         return
     table = Table(title=f"{w.word('title', lang)}: {w.word('run', lang)} {run['id']}")
     for key in ("dimension", "score", "passed", "failed", "not_applicable", "error"):
@@ -183,8 +185,9 @@ def _report(run: dict[str, Any], overrides: dict[str, Any], as_json: bool, lang:
             checks.add_column(w.word(key, lang), overflow="fold")
         for r in failed:
             checks.add_row(Text(r["id"]), w.word(r["dimension"], lang), w.word(r["severity"], lang),
-                           str(r["violated"]), str(r["denominator"]), _score(r["pct"], lang),
-                           Text(r["error"] or w.suggestion(r, lang)))
+                           count_text(r, "violated", lang), count_text(r, "denominator", lang),
+                           _pct(r, lang),
+                           Text(r["error"] or w.suggestion(suggestion_counts(r, lang), lang)))
         console.print(checks)
     if saved is not None:
         console.print(f"{w.word('saved', lang)}: {saved}", soft_wrap=True, highlight=False)
@@ -193,8 +196,14 @@ def _report(run: dict[str, Any], overrides: dict[str, Any], as_json: bool, lang:
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     keys = ("id", "type", "table", "column", "section", "field", "dimension", "kahn", "severity", "threshold_pct",
             "threshold_rows", "violated", "denominator", "pct", "status", "seconds", "query", "reason", "error",
-            "by_centre", "centre_status")
-    return {k: row.get(k) for k in keys}
+            "by_centre", "centre_status", "suppressed")
+    return {k: row.get(k) for k in keys if k != "suppressed" or k in row}
+
+
+def _pct(row: dict[str, Any], lang: str) -> str:
+    from oncobank.quality.scoring import count_text
+
+    return count_text(row, "pct", lang) if "pct" in row.get("suppressed", {}) else _score(row["pct"], lang)
 
 
 def _score(value: float | None, lang: str) -> str:
@@ -209,6 +218,7 @@ def trend_command(history: HistoryOption = None, threshold: ThresholdOption = No
                   lang: LangOption = "en") -> None:
     """Scores over the stored runs, and per check what changed since the run before the last (fixed, new, worse)."""
     from oncobank.quality.history import load_runs, trend
+    from oncobank.quality.scoring import count_text, shown_changes
     from oncobank.quality.service import history_folder
 
     overrides = thresholds(threshold)
@@ -216,6 +226,7 @@ def trend_command(history: HistoryOption = None, threshold: ThresholdOption = No
     if not runs:
         raise fail(_words().word("no_runs", lang))
     found = trend(runs, overrides)
+    found["changes"] = shown_changes(found["changes"], runs[-1])
     if as_json:
         emit_json(found)
         return
@@ -233,9 +244,9 @@ def trend_command(history: HistoryOption = None, threshold: ThresholdOption = No
     for key in ("check", "change", "status", "violated"):
         changes.add_column(w.word(key, lang))
     for c in found["changes"]:
-        before = "-" if c["was_violated"] is None else str(c["was_violated"])
+        before = count_text(c, "was_violated", lang) or "-"
         changes.add_row(Text(c["id"]), w.word(c["change"], lang), w.word(c["status"], lang),
-                        f"{before} → {c['violated']}")
+                        f"{before} → {count_text(c, 'violated', lang)}")
     console.print(changes)
 
 

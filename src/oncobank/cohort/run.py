@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +13,7 @@ import pyarrow.compute as pc
 from oncobank.cohort.compile import Compiled, compile_cohort
 from oncobank.cohort.fields import Catalogue
 from oncobank.cohort.model import Cohort
+from oncobank.deid.small_cells import COMPLEMENTARY, SMALL, is_small
 from oncobank.dictionary import Dictionary, load_module
 from oncobank.engine import AnalysisStore
 
@@ -40,6 +42,51 @@ class CohortResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {"count": self.count, "attrition": self.attrition.to_dict()}
+
+
+def shown_count(count: int, threshold: int) -> dict[str, Any]:
+    """The cohort's count as it may be shown: null and `suppressed` when it is 1..threshold."""
+    small = is_small(count, threshold)
+    return {"count": None if small else count, "suppressed": small}
+
+
+def shown_attrition(attrition: dict[str, Any], threshold: int) -> dict[str, Any]:
+    """The attrition table (`Attrition.to_dict()`) with small counts and those that would give them away masked.
+
+    The remaining column is a chain: the difference of two neighbouring shown values counts the persons dropped
+    between them, so while such a difference is 1..threshold the earlier value is masked too (never the last, the
+    cohort's count, shown on its own by `cohort run`). The first rule's failing count is the initial count less its
+    remaining one, so of those three none or at least two are masked. Masked values are null, and a row with one
+    has `suppressed`, naming them with why (small, or complementary).
+    """
+    rules = attrition["rules"]
+    chain = [attrition["initial"], *(r["remaining"] for r in rules)]
+    failing = [r["failing_alone"] for r in rules]
+    gone: dict[tuple[str, int], str] = {("remaining", i): SMALL for i, v in enumerate(chain) if is_small(v, threshold)}
+    gone |= {("failing_alone", i): SMALL for i, v in enumerate(failing, start=1) if is_small(v, threshold)}
+    changed = True
+    while changed:
+        changed = False
+        line = [("remaining", 0), ("remaining", 1), ("failing_alone", 1)] if rules else []
+        if sum(c in gone for c in line) == 1:
+            extra = ("remaining", 0) if ("failing_alone", 1) in gone else ("failing_alone", 1)
+            gone[extra] = COMPLEMENTARY
+            changed = True
+        open_cells = [i for i in range(len(chain)) if ("remaining", i) not in gone]
+        for a, b in itertools.pairwise(open_cells):
+            if is_small(chain[a] - chain[b], threshold):
+                gone[("remaining", a)] = COMPLEMENTARY
+                changed = True
+                break
+
+    def row(i: int, values: dict[str, Any]) -> dict[str, Any]:
+        masked = {c: why for (c, j), why in sorted(gone.items()) if j == i}
+        return {k: None if k in masked else v for k, v in values.items()} | ({"suppressed": masked} if masked else {})
+
+    first = row(0, {"remaining": chain[0]})
+    return {"initial": first["remaining"], **({"suppressed": first["suppressed"]} if "suppressed" in first else {}),
+            "rules": [row(i, {"rule": r["rule"], "remaining": r["remaining"], "failing_alone": r["failing_alone"]})
+                      for i, r in enumerate(rules, start=1)]}
 
 
 def store_dictionary(store: AnalysisStore) -> Dictionary:

@@ -150,11 +150,11 @@ class Publisher:
                 on_batch(len(batch))
         tables = {spec.name: _concat(chunks[spec.name], spec.schema) for spec in plan.specs}
         whole: set[str] = set()  # tables written whole even by an incremental publish
-        if kanon is not None:
+        if kanon is not None and self.policy.k_anonymity is not None:
             done = kanon[0]
             tables = {name: without(t, done.removed_pseudonyms) for name, t in tables.items()}
             tables[PATIENT] = done.table
-            tables[REPORT] = report_table(done.report)
+            tables[REPORT] = report_table(done.report, self.policy.k_anonymity.small_cell)
             whole = {PATIENT, REPORT}
         number = 1 if plan.previous is None else plan.previous.number + 1
         rows = {name: t.num_rows for name, t in tables.items()}

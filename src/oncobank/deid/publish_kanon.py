@@ -27,6 +27,7 @@ from oncobank.deid.schema import KEY, patient_spec
 from oncobank.dictionary import load_module
 
 REPORT = "k_anonymity"
+SMALL_CELL = "small_cell"  # the measure of the report table that holds the policy's small-cell threshold
 REPORT_SCHEMA = pa.schema([("measure", pa.string()), ("column", pa.string()), ("before", pa.float64()),
                            ("after", pa.float64()), ("level", pa.string())])
 _KINDS: dict[str, Kind] = {"birth_year": "birth_year"}
@@ -86,8 +87,11 @@ def anonymised(rows: pd.DataFrame, policy: Policy) -> Anonymised:
     return Anonymised(table, report, frozenset(removed), tuple(sorted(rows.loc[removed, KEY])))
 
 
-def report_table(report: KAnonymityReport) -> pa.Table:
-    """The report as the analysis store's `k_anonymity` table: a row per measure (and column), before and after."""
+def report_table(report: KAnonymityReport, small_cell: int) -> pa.Table:
+    """The report as the analysis store's `k_anonymity` table: a row per measure (and column), before and after.
+
+    The row `small_cell` carries the policy's threshold of small counts with the store, for whatever shows its
+    aggregates (oncobank.deid.small_cells)."""
     rows: list[tuple[str, str | None, float | None, float | None, str | None]] = [
         ("k_target", None, None, float(report.k_target), None),
         ("l_target", None, None, None if report.l_target is None else float(report.l_target), None),
@@ -99,6 +103,7 @@ def report_table(report: KAnonymityReport) -> pa.Table:
         ("removed_rows", None, None, float(len(report.removed)), None),
         ("information_loss", None, None, report.information_loss, None),
         ("holds", None, None, float(report.holds), None),
+        (SMALL_CELL, None, None, float(small_cell), None),
     ]
     rows += [("distinct_l", c, float(report.l_before[c]), float(report.l_after[c]), None) for c in report.l_before]
     rows += [("entropy_l", c, report.entropy_l_before[c], report.entropy_l_after[c], None)

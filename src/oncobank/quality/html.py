@@ -9,7 +9,7 @@ from typing import Any
 
 from oncobank.quality.history import trend
 from oncobank.quality.model import DIMENSIONS
-from oncobank.quality.scoring import FAILED, Thresholds, rescore, scores
+from oncobank.quality.scoring import FAILED, Thresholds, count_text, rescore, scores, shown, suggestion_counts
 from oncobank.quality.wording import kahn, label, suggestion, word
 
 BAR_W, BAR_H, TREND_W, TREND_H = 480, 26, 480, 160
@@ -54,15 +54,16 @@ def render(runs: list[dict[str, Any]], overrides: dict[str, Thresholds] | None, 
     run = runs[-1]
     scored = rescore(run, overrides)
     summary = scores(scored)
-    failed = [r for r in scored if r["status"] in (FAILED, "error")]
+    failed = [r for r in shown(scored, run) if r["status"] in (FAILED, "error")]
     head = "".join(f"<th>{escape(word(k, lang))}</th>" for k in
                    ("check", "dimension", "kahn", "severity", "violated", "denominator", "pct", "suggestion",
                     "problems"))
     body = "".join(
         f"<tr><td><code>{escape(r['id'])}</code><br>{escape(label(r, lang))}</td>"
         f"<td>{escape(word(r['dimension'], lang))}</td><td>{escape(kahn(r['kahn'], lang))}</td>"
-        f"<td>{escape(word(r['severity'], lang))}</td><td>{r['violated']}</td><td>{r['denominator']}</td>"
-        f"<td>{'' if r['pct'] is None else r['pct']}</td><td>{escape(r['error'] or suggestion(r, lang))}</td>"
+        f"<td>{escape(word(r['severity'], lang))}</td><td>{escape(count_text(r, 'violated', lang))}</td>"
+        f"<td>{escape(count_text(r, 'denominator', lang))}</td><td>{escape(count_text(r, 'pct', lang))}</td>"
+        f"<td>{escape(r['error'] or suggestion(suggestion_counts(r, lang), lang))}</td>"
         f"<td><code>oncobank quality issues {escape(r['id'])}</code></td></tr>" for r in failed)
     table = (f"<table><tr>{head}</tr>{body}</table>" if failed else f"<p>{escape(word('none_failed', lang))}</p>")
     overall = summary["overall"]["score"]

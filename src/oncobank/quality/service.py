@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from oncobank.deid.schema import PATIENT
+from oncobank.deid.small_cells import store_threshold
 from oncobank.dictionary.loader import load_module
 from oncobank.engine import AnalysisStore
 from oncobank.quality.compile import Context, Unit
@@ -55,11 +56,13 @@ def assess(store: AnalysisStore, checks: list[Check], ctx: Context,
            on_plan: Callable[[int], None] | None = None, step: Callable[[Unit], None] | None = None,
            clinical: dict[str, Result] | None = None) -> dict[str, Any]:
     """Run `checks` on the store and return the run's record (not yet saved); `clinical` holds the results of the
-    checks the clinical store answered (see oncobank.quality.clinical), which replace their "not applicable"."""
+    checks the clinical store answered (see oncobank.quality.clinical), which replace their "not applicable".
+    The record keeps the store's small-cell threshold, with which its counts are shown (scoring.shown)."""
     started = dt.datetime.now(dt.UTC)
     units, skipped = plan_units(store, checks, ctx)
     if on_plan:
         on_plan(len(units))
     results = {r.check: r for r in [*run_units(store, units, step), *skipped]} | (clinical or {})
-    return make_run(checks, [results[c.id] for c in checks], store=store.target.describe(), snapshot=store.snapshot,
-                    as_of=ctx.as_of, margin_days=ctx.margin_days, started=started)
+    run = make_run(checks, [results[c.id] for c in checks], store=store.target.describe(), snapshot=store.snapshot,
+                   as_of=ctx.as_of, margin_days=ctx.margin_days, started=started)
+    return {**run, "small_cell": store_threshold(store)}

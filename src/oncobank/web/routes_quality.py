@@ -21,7 +21,7 @@ from oncobank.quality.history import load_runs, trend
 from oncobank.quality.html import dimension_chart, trend_chart
 from oncobank.quality.issues import problems
 from oncobank.quality.model import DIMENSIONS
-from oncobank.quality.scoring import ERROR, FAILED, rescore, scores
+from oncobank.quality.scoring import ERROR, FAILED, count_text, rescore, scores, shown, shown_changes, suggestion_counts
 from oncobank.quality.service import checks_for, history_folder, store_modules
 from oncobank.quality.wording import kahn, label, suggestion, word
 from oncobank.store.access import AccessDenied, Actor, Permission
@@ -75,15 +75,16 @@ def quality_page(request: Request, actor: Viewer) -> Response:
         return render(request, "quality/index.html", run=None, w=lambda key: word(key, lang))
     scored = rescore(runs[-1], None)
     summary = scores(scored)
-    failed = [{**r, "label": label(r, lang), "kahn_text": kahn(r["kahn"], lang),
-               "suggestion_text": r["error"] or suggestion(r, lang)}
-              for r in scored if r["status"] in (FAILED, ERROR)]
+    failed = [{**_counted(r, lang), "label": label(r, lang), "kahn_text": kahn(r["kahn"], lang),
+               "suggestion_text": r["error"] or suggestion(suggestion_counts(r, lang), lang)}
+              for r in shown(scored, runs[-1]) if r["status"] in (FAILED, ERROR)]
     history = trend(runs)
+    changes = [_counted(c, lang) for c in shown_changes(history["changes"], runs[-1])]
     points = [{**p, "when": p["started_at"][:16].replace("T", " ")} for p in history["runs"]]
     return render(request, "quality/index.html", run=runs[-1], summary=summary, dimensions=DIMENSIONS,
                   sections=summary["section"],
                   centres={c: s for c, s in summary["centre"].items() if _in_reach(actor, c)},
-                  failed=failed, points=points, changes=history["changes"],
+                  failed=failed, points=points, changes=changes,
                   dimension_chart=dimension_chart(summary, lang), trend_chart=trend_chart(history["runs"], lang),
                   may_list=actor.can(Permission.READ_PATIENTS), w=lambda key: word(key, lang))
 
@@ -93,13 +94,13 @@ def quality_issues(request: Request, actor: Reader, check: str = "") -> Response
     lang = lang_of(request)
     runs = load_runs(history_folder())
     run = runs[-1] if runs else None
-    row = next((r for r in rescore(run, None) if r["id"] == check), None) if run else None
+    row = next((r for r in shown(rescore(run, None), run) if r["id"] == check), None) if run else None
     context: dict[str, Any] = {"check": check, "row": row, "found": [], "error": None, "limit": PROBLEMS_SHOWN,
                                "w": lambda key: word(key, lang)}
     if row is None:
         context["error"] = "quality_no_check"
         return render(request, "quality/issues.html", status_code=404, **context)
-    context["row"] = {**row, "label": label(row, lang)}
+    context["row"] = {**_counted(row, lang), "label": label(row, lang)}
     try:
         found = _identified(web_of(request).store, actor, run, check)
     except (EngineError, OSError) as exc:
@@ -109,6 +110,12 @@ def quality_issues(request: Request, actor: Reader, check: str = "") -> Response
         context["error"] = "quality_no_check"
         return render(request, "quality/issues.html", status_code=404, **context)
     return render(request, "quality/issues.html", **{**context, "found": found})
+
+
+def _counted(row: dict[str, Any], lang: str) -> dict[str, Any]:
+    """A shown check or trend change with its counts as text (a small one masked: scoring.shown)."""
+    keys = [k for k in ("violated", "was_violated", "denominator", "pct") if k in row]
+    return {**row, **{f"{k}_text": count_text(row, k, lang) for k in keys}}
 
 
 def _identified(store: ClinicalStore, actor: Actor, run: dict[str, Any], check_id: str) -> list[dict[str, Any]] | None:
