@@ -26,8 +26,7 @@ from oncobank.store.clinical import ClinicalStore
 CHECK = "rule:thyroid.death_date_when_dead"
 
 
-@pytest.fixture
-def quality_run(web_store: ClinicalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _checked(web_store: ClinicalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, policy: Policy) -> None:
     """Two dead patients without a date of death, TH-000003 at C01 and TH-000004 at C02, published and checked."""
     monkeypatch.setenv("ONCOBANK_PUBLISH_KEY", "ab" * 32)
     monkeypatch.setenv("ONCOBANK_HOME", str(tmp_path / "home"))
@@ -37,13 +36,32 @@ def quality_run(web_store: ClinicalStore, tmp_path: Path, monkeypatch: pytest.Mo
         web_store.create_patient(rid, centre, "admin", {})
         web_store.add_entry(rid, "follow_up", {"last_contact_date": "2023-02-01", "vital_status": "dead"},
                             user="admin", entry_date="2023-02-01")
-    # small_cell 0 (k-anonymity over the module, one class): the hand-counted counts are shown exact; the masking
-    # is tested in tests/deid/test_small_cells_wired.py
-    policy = Policy(k_anonymity=KAnonymitySettings(k=2, quasi_identifiers=["module"], small_cell=0))
     _, delta = build(web_store, policy, secret=publish_secret(web_store.engine.url))
     open_sink(url).apply(delta)
     with connect(url) as analysis:
         save_run(history_folder(), assess(analysis, checks_for(["thyroid"]), Context(dt.date(2024, 1, 1), 365)))
+
+
+@pytest.fixture
+def quality_run(web_store: ClinicalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Published under small_cell 0 (k-anonymity over the module, one class): the hand-counted counts are shown
+    exact."""
+    policy = Policy(k_anonymity=KAnonymitySettings(k=2, quasi_identifiers=["module"], small_cell=0))
+    _checked(web_store, tmp_path, monkeypatch, policy)
+
+
+@pytest.fixture
+def masked_run(web_store: ClinicalStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Published under the default policy: no threshold in the store, so counts of 1 to 5 are masked."""
+    _checked(web_store, tmp_path, monkeypatch, Policy())
+
+
+def test_small_counts_are_masked(masked_run: None, web_client: Callable[[str], Client]) -> None:
+    # the check's 2 violated follow-ups are a small count: "≤ 5" in the table and in the suggestion, never the 2
+    page = web_client("researcher").get("/quality?lang=en").text
+    assert CHECK in page and "≤ 5 follow-up entries say the patient died but give no date" in page
+    assert "2 follow-up entries" not in page
+    assert "≤ 5" in web_client("researcher").get("/quality?lang=ru").text
 
 
 def test_scores_failed_checks_and_suggestions(quality_run: None, web_client: Callable[[str], Client]) -> None:
