@@ -9,10 +9,11 @@ loads) and a store migrated with patients already in it are caught up on first u
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, false, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, exists, false, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from oncobank.dictionary.loader import Dictionary
@@ -21,6 +22,7 @@ from oncobank.store.models import Entry, EntryVersion, Patient, Review
 from oncobank.store.progress.models import PatientProgress, ProgressMark
 
 INCOMPLETE, UNVERIFIED, COMPLETE = "incomplete", "unverified", "complete"
+LOCK_SPACE = int.from_bytes(hashlib.sha256(b"oncobank progress").digest()[:4], "big", signed=True)  # advisory locks
 STATUSES = (INCOMPLETE, UNVERIFIED, COMPLETE)
 
 
@@ -70,12 +72,16 @@ def compute(s: Session, dictionary: Dictionary, patient_ids: Collection[int]) ->
 def refresh(s: Session, dictionary: Dictionary, patient_ids: Collection[int]) -> None:
     """Recompute the patients' statuses in the caller's transaction.
 
-    The patient rows are locked first (PostgreSQL: FOR NO KEY UPDATE, which entry inserts do not wait for), so two
-    transactions writing to one patient compute her status one after the other, each seeing the other's writes."""
+    The patients are locked first (PostgreSQL: a transaction-scoped advisory lock per patient, taken in ID order;
+    SQLite: its write lock is held already), so two transactions writing to one patient compute her status one after
+    the other, each seeing the other's writes. An advisory lock, not FOR UPDATE on `patient`: the application's
+    database role may not update patient rows, and FOR UPDATE needs that right."""
     if not patient_ids:
         return
     ids = sorted(set(patient_ids))
-    s.execute(select(Patient.id).where(Patient.id.in_(ids)).order_by(Patient.id).with_for_update(key_share=True))
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock(:space, i) FROM (SELECT unnest(CAST(:ids AS integer[])) AS i "
+                       "ORDER BY 1) AS patients"), {"space": LOCK_SPACE, "ids": ids})
     found = compute(s, dictionary, ids)
     rows = s.execute(select(Patient.id, Patient.registry_id, Patient.centre_id).where(Patient.id.in_(ids))).all()
     s.execute(delete(PatientProgress).where(PatientProgress.patient_id.in_(ids)))
