@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, text
 from oncobank.dictionary import load_module
 from oncobank.store import accounts
 from oncobank.store.chain import KEY_ENV
-from oncobank.store.crypt import DATA_ENV, INDEX_ENV
 from oncobank.store.clinical import ClinicalStore
+from oncobank.store.crypt import DATA_ENV, INDEX_ENV
 from oncobank.store.db import connect
 from oncobank.store.migrate import upgrade
 
