@@ -39,3 +39,25 @@ sources:
     facility: Лаборатория
     long: {item: Тест, value: Результат, unit: Ед, reference_range: Норма}
 """
+
+# A documents source alone: an index of report files (texts and PDFs) with who each is about.
+DOCS_MAPPING = """
+module: thyroid
+centre: C01
+master: EMR
+sources:
+  - name: reports
+    system: EMR
+    format: documents
+    files: [index.csv]
+    delimiter: ";"
+    date_formats: ["%d.%m.%Y"]
+    patient_id: pid
+    document: file
+    identity: {surname: surname, first_name: first, birth_date: born, sex: sex}
+    section: documents
+    record: [file]
+    date: date
+    fields: {kind: document_type, document_sha256: attachment_sha256}
+    ignore: [document_text, document_media_type]
+"""

@@ -21,6 +21,8 @@ from oncobank.store.clinical import ClinicalStore
 from oncobank.store.load import quarantined
 from oncobank.store.models import Entry, EntryVersion, Patient
 
+from .small_hospital import DOCS_MAPPING
+
 JSON = Source(name="j", system="LIS", format="json", files=["x.json"], patient_id="patient.id", records="data.items")
 FHIR = Source(name="f", system="FHIR", format="fhir", files=["x.json"], patient_id="patient")
 DICOM = Source(name="d", system="PACS", format="dicom", files=["*.dcm"], patient_id="PatientID")
@@ -219,28 +221,6 @@ def test_a_pdf_the_attachment_store_refuses_is_quarantined(
     assert report.balanced and report.quarantined == 1 and report.rules == {"attachment": 1}
     [item] = quarantined(store, "ingest")
     assert item["location"] == "line 2" and item["rule"] == "attachment" and item["message"]
-
-
-DOCS_MAPPING = """
-module: thyroid
-centre: C01
-master: EMR
-sources:
-  - name: reports
-    system: EMR
-    format: documents
-    files: [index.csv]
-    delimiter: ";"
-    date_formats: ["%d.%m.%Y"]
-    patient_id: pid
-    document: file
-    identity: {surname: surname, first_name: first, birth_date: born, sex: sex}
-    section: documents
-    record: [file]
-    date: date
-    fields: {kind: document_type, document_sha256: attachment_sha256}
-    ignore: [document_text, document_media_type]
-"""
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
+from tests.ingest.small_hospital import DOCS_MAPPING
 from typer.testing import CliRunner
 
 from oncobank.cli.main import app
@@ -40,28 +41,6 @@ DISCHARGE = (
     "Intraoperative neuromonitoring was used."
 )
 LAB = ["Результаты анализов", "ТТГ 2,15 мкМЕ/мл 0,4 - 4,0"]
-MAPPING = """
-module: thyroid
-centre: C01
-master: EMR
-sources:
-  - name: reports
-    system: EMR
-    format: documents
-    files: [index.csv]
-    delimiter: ";"
-    date_formats: ["%d.%m.%Y"]
-    patient_id: pid
-    document: file
-    identity: {surname: surname, first_name: first, birth_date: born, sex: sex}
-    section: documents
-    record: [file]
-    date: date
-    fields: {kind: document_type, document_sha256: attachment_sha256}
-    ignore: [document_text, document_media_type]
-"""
-
-
 @pytest.fixture
 def documents(store: ClinicalStore, tmp_path: Path) -> ClinicalStore:
     """One patient of centre C01 with a pathology report, a discharge summary and a scanned lab sheet."""
@@ -75,8 +54,8 @@ def documents(store: ClinicalStore, tmp_path: Path) -> ClinicalStore:
         "E1;lab.png;lab_report;10.03.2020;Иванова;Мария;20.05.1970;Ж\n",
         encoding="utf-8",
     )
-    (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
-    report = run_ingest(store, tmp_path, load_mapping(tmp_path / "m.yaml", store.dictionary), MAPPING)
+    (tmp_path / "m.yaml").write_text(DOCS_MAPPING, encoding="utf-8")
+    report = run_ingest(store, tmp_path, load_mapping(tmp_path / "m.yaml", store.dictionary), DOCS_MAPPING)
     assert report.loaded == 3
     return store
 
@@ -315,8 +294,8 @@ def records(store: ClinicalStore, tmp_path: Path) -> ClinicalStore:
         f"E2;{name};{kinds.get(name, 'discharge_summary')};20.04.2022;Петрова;Анна;01.01.1965;Ж\n" for name in texts
     )
     (tmp_path / "index.csv").write_text("pid;file;kind;date;surname;first;born;sex\n" + rows, encoding="utf-8")
-    (tmp_path / "m.yaml").write_text(MAPPING, encoding="utf-8")
-    assert run_ingest(store, tmp_path, load_mapping(tmp_path / "m.yaml", store.dictionary), MAPPING).loaded == 5
+    (tmp_path / "m.yaml").write_text(DOCS_MAPPING, encoding="utf-8")
+    assert run_ingest(store, tmp_path, load_mapping(tmp_path / "m.yaml", store.dictionary), DOCS_MAPPING).loaded == 5
     return store
 
 

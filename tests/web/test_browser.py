@@ -65,6 +65,21 @@ def _sign_in(page, base: str, username: str, password: str) -> None:  # type: ig
     page.click("button[type=submit] >> text=Sign in")
 
 
+def _new_patient_page(browser, base: str, username: str, password: str, registry_id: str):  # type: ignore[no-untyped-def]
+    """A laptop-sized page signed in as `username` on the page of a patient just created; the page's script errors
+    are gathered into the list returned with it."""
+    page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _sign_in(page, base, username, password)
+    page.goto(f"{base}/patients/new?lang=en")
+    page.fill("#registry_id", registry_id)
+    with page.expect_navigation():
+        page.click("button >> text=Create")
+    assert page.url.endswith(f"/patients/{registry_id}")
+    return page, errors
+
+
 def test_sign_up_approval_sign_in_and_out(server: str) -> None:
     from playwright.sync_api import sync_playwright
 

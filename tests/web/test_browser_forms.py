@@ -35,14 +35,7 @@ def test_form_edit_opinion_document_and_timeline(server: str, make_pdf: Callable
     pdf.write_bytes(make_pdf("Discharge summary"))
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(shared.CHROMIUM), args=shared.ARGS)
-        page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        shared._sign_in(page, server, "dr_ivanova", PASSWORD)
-        page.goto(f"{server}/patients/new?lang=en")
-        page.fill("#registry_id", "TH-000777")
-        page.click("button >> text=Create")
-        assert page.url.endswith("/patients/TH-000777")
+        page, errors = shared._new_patient_page(browser, server, "dr_ivanova", PASSWORD, "TH-000777")
 
         page.goto(f"{server}/patients/TH-000777/sections/radioiodine/new?lang=en")
         page.fill("#entry_date", "29.03.2021")

@@ -15,14 +15,7 @@ def test_branching_logic_shows_and_hides_a_field(server: str) -> None:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(shared.CHROMIUM), args=shared.ARGS)
-        page = browser.new_context(viewport={"width": 1200, "height": 900}).new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        shared._sign_in(page, server, "dr_ivanova", PASSWORD)
-        page.goto(f"{server}/patients/new?lang=en")
-        page.fill("#registry_id", "TH-000778")
-        with page.expect_navigation():
-            page.click("button >> text=Create")
+        page, errors = shared._new_patient_page(browser, server, "dr_ivanova", PASSWORD, "TH-000778")
         page.goto(f"{server}/patients/TH-000778/sections/imaging/new?lang=en")
         other = page.locator("[data-field=modality_other]")
         expect(other).to_be_hidden()  # shown only if [modality] = 'other'
