@@ -64,3 +64,13 @@ def test_a_window_reads_back_in_both_languages(window: dict, en: str, ru: str) -
     leaf = Leaf(field="imaging.recist_response", op="=", value="PD", window=window)
     thyroid = load_module("thyroid")
     assert (sentence(leaf, thyroid, "en"), sentence(leaf, thyroid, "ru")) == (en, ru)
+
+
+def test_the_cache_key_changes_with_the_dictionary() -> None:
+    # a code list's new hierarchy changes who "stage IV" selects: a result cached under the old one is not reused
+    from oncobank.cohort import saved
+
+    definition = Cohort.model_validate({"index": {"field": "tumour_stage.stage_group", "op": "under", "value": "IV"}})
+    keys = {saved.cache_key(definition, "duckdb:x", "s1", load_module(m)) for m in ("thyroid", "lung")}
+    assert len(keys) == 2
+    assert saved.cache_key(definition, "duckdb:x", "s1", load_module("thyroid")) in keys  # stable for one dictionary

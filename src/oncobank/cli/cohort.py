@@ -194,6 +194,7 @@ def _result(name: str, version: int | None, analysis: str | None, db: str | None
 
     The summary holds exact counts (it is cached so); `small_cell` is the store's threshold, for what shows them."""
     from oncobank.cohort import run, saved
+    from oncobank.cohort.run import store_dictionary
     from oncobank.deid.small_cells import store_threshold
     from oncobank.engine import connect
 
@@ -202,7 +203,7 @@ def _result(name: str, version: int | None, analysis: str | None, db: str | None
     definition = _guarded(lambda: saved.load(name, version))
     with _guarded(lambda: connect(analysis)) as store:
         threshold = _guarded(lambda: store_threshold(store))
-        key = saved.cache_key(definition, store.target.describe(), store.snapshot)
+        key = saved.cache_key(definition, store.target.describe(), store.snapshot, store_dictionary(store))
         hit = saved.cached(key)
         if hit is not None:
             return {**hit[0], "small_cell": threshold}, hit[1], True, time.perf_counter() - started

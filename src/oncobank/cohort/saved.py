@@ -11,6 +11,7 @@ import json
 import os
 import re
 import tempfile
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -94,8 +95,17 @@ def names() -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")) if root.is_dir() else []
 
 
-def cache_key(definition: Cohort, store_id: str, snapshot: str | None) -> str:
-    return hashlib.sha256(f"{definition.digest()}|{store_id}|{snapshot}".encode()).hexdigest()[:32]
+def cache_key(definition: Cohort, store_id: str, snapshot: str | None, dictionary: Dictionary) -> str:
+    """The key of a run's cached result: the definition, the store and its snapshot, and the dictionary it was
+    compiled with (a code list's new hierarchy changes who a criterion selects)."""
+    parts = f"{definition.digest()}|{store_id}|{snapshot}|{dictionary_digest(dictionary)}"
+    return hashlib.sha256(parts.encode()).hexdigest()[:32]
+
+
+@lru_cache(maxsize=16)  # resolved dictionaries are shared (load_module caches them); hashing one is ~20 ms
+def dictionary_digest(dictionary: Dictionary) -> str:
+    modules = [m.model_dump(mode="json") for m in dictionary.modules]
+    return hashlib.sha256(json.dumps(modules, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
 
 
 def cached(key: str) -> tuple[dict[str, Any], pa.Table] | None:
