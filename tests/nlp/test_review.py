@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from oncobank.cli.main import app
 from oncobank.dictionary.loader import load_module
+from oncobank.dictionary.validate import Validator
 from oncobank.ingest.mapping import load_mapping
 from oncobank.ingest.models import IngestDocument
 from oncobank.ingest.pipeline import run_ingest
@@ -431,3 +432,21 @@ def test_a_lesion_past_the_sections_last_row_is_not_kept_nor_an_entry_of_its_own
     assert entry.record == 0 and roles["target_lesion_5_mm"] == roles["suv_max"] == "value"
     assert roles["lesion_6_site"] == roles["lesion_6_mm"] == "not kept"
     assert {i["field"]: i["value"] for i in entry.items}["target_lesion_5_mm"] == 15
+
+
+def test_an_ultrasound_report_proposes_an_imaging_entry_the_store_accepts() -> None:
+    # nodule size, location and TI-RADS, suspicious nodes with their levels and size: all fields of the imaging entry
+    dictionary = load_module("thyroid")
+    text = ("УЗИ щитовидной железы и лимфоузлов шеи\n"
+            "В правой доле узел размером 18x12x10 мм, гипоэхогенный, TI-RADS 4. "
+            "В III и IV уровнях справа увеличенные лимфоузлы до 14 мм.")
+    facts = Extractor("thyroid", dictionary.units).extract(text, "ultrasound").facts
+    [entry] = [p for p in proposed(facts, dictionary) if p.section == "imaging"]
+    values = {i["field"]: i["value"] for i in entry.items if i["role"] == "value"}
+    assert values["nodule_size_mm"] == 18 and values["nodule_location"] == "right_lobe"
+    assert values["tirads"] == 4 and values["suspicious_nodes"] == "yes" and values["node_size_mm"] == 14
+    assert sorted(values["suspicious_node_levels"]) == ["III", "IV"]
+    assert [i for i in entry.items if i["role"] == "not kept"] == []
+    # the review adds the report type's constants (modality US, spanned by the title line) before the store sees it
+    valid = Validator(dictionary).validate("imaging", {**values, "modality": "US"}, entry_date="2021-03-29")
+    assert valid.values["tirads"] == 4 and valid.values["suspicious_node_levels"] == ["III", "IV"]
