@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Engine, insert, select, text
 
 from oncobank.dictionary import load_module
 from oncobank.store import accounts, progress
@@ -73,6 +73,24 @@ def populate(store: ClinicalStore, n: int) -> None:
             c.execute(insert(Review), reviews)
 
 
+def new_store(db: str | None) -> tuple[Path, str, ClinicalStore]:
+    """A migrated thyroid store with its administrator: `db` (an empty database), or a new SQLite file in a new
+    temporary folder; the folder (it holds the attachments), the store's URL and the store."""
+    folder = Path(tempfile.mkdtemp(prefix="oncobank-bench-"))
+    url = db or f"sqlite:///{folder / 'store.sqlite'}"
+    engine = connect(url)
+    upgrade(engine)
+    store = ClinicalStore(engine, load_module("thyroid"), attachments=folder / "attachments")
+    accounts.set_up(store, "admin")
+    return folder, url, store
+
+
+def analyze(engine: Engine) -> None:
+    """Planner statistics, as autovacuum (PostgreSQL) or a maintenance job would leave them."""
+    with engine.begin() as c:
+        c.execute(text("ANALYZE"))
+
+
 def timed(call: object) -> float:
     runs = []
     for _ in range(5):
@@ -87,16 +105,11 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--db", help="an empty PostgreSQL database URL (default: a new SQLite file)")
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="oncobank-bench-"))
-    url = args.db or f"sqlite:///{folder / 'store.sqlite'}"
-    engine = connect(url)
-    upgrade(engine)
-    store = ClinicalStore(engine, load_module("thyroid"), attachments=folder / "attachments")
-    accounts.set_up(store, "admin")
+    _, _, store = new_store(args.db)
+    engine = store.engine
     start = time.perf_counter()
     populate(store, args.patients)
-    with engine.begin() as c:  # planner statistics, as autovacuum (PostgreSQL) or a maintenance job would leave them
-        c.execute(text("ANALYZE"))
+    analyze(engine)
     print(f"set-up: {args.patients} patients in {time.perf_counter() - start:.1f} s ({engine.dialect.name})")
     start = time.perf_counter()
     with store.session() as s:

@@ -26,26 +26,21 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import httpx
-from sqlalchemy import Engine, select, text
+from sqlalchemy import select
 
-from oncobank.dictionary import load_module
 from oncobank.diseases.thyroid import derived
-from oncobank.store import accounts, progress
-from oncobank.store.clinical import ClinicalStore
-from oncobank.store.db import connect
-from oncobank.store.migrate import upgrade
+from oncobank.store import progress
 from oncobank.store.models import Entry
 from oncobank.web.deps import SESSION_COOKIE, token_for
 from oncobank.web.sessions import open_session
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from patient_list import populate
+from patient_list import analyze, new_store, populate
 
 SECRET = "benchmark-secret-of-the-csrf-tokens"
 POOL = 100  # laboratory entries the saves go to
@@ -59,11 +54,6 @@ def serve(url: str, port: int, attachments: str) -> None:
 
     app = create_app(url, secret=SECRET, attachments=Path(attachments))
     uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, server_header=False, log_level="warning")
-
-
-def analyze(engine: Engine) -> None:
-    with engine.begin() as c:
-        c.execute(text("ANALYZE"))
 
 
 def free_port() -> int:
@@ -160,12 +150,8 @@ def main() -> None:
     if args.serve:
         serve(args.serve[0], int(args.serve[1]), args.serve[2])
         return
-    folder = Path(tempfile.mkdtemp(prefix="oncobank-bench-"))
-    url = args.db or f"sqlite:///{folder / 'store.sqlite'}"
-    engine = connect(url)
-    upgrade(engine)
-    store = ClinicalStore(engine, load_module("thyroid"), attachments=folder / "attachments")
-    accounts.set_up(store, "admin")
+    folder, url, store = new_store(args.db)
+    engine = store.engine
     start = time.perf_counter()
     populate(store, args.patients)
     analyze(engine)  # planner statistics first, as autovacuum (PostgreSQL) or a maintenance job would leave them
