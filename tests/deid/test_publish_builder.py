@@ -55,7 +55,7 @@ def test_a_column_per_non_identifying_field_typed_from_the_dictionary(store: Cli
         schema = published[name].schema
         fields = [f for f in section.fields if not f.identifying]
         extra = ["media_type", "text"] if section.name == "documents" else []
-        assert schema.names == ["pseudonym", "entry_key", "entry_date", *(f.name for f in fields), *extra]
+        assert schema.names == ["pseudonym", "centre", "entry_key", "entry_date", *(f.name for f in fields), *extra]
         for f in fields:
             assert schema.field(f.name).type == (pa.list_(ARROW[f.type]) if f.multiple else ARROW[f.type]), f.name
     columns = published["columns"].to_pylist()

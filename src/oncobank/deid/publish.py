@@ -20,7 +20,7 @@ from oncobank.deid.kanon_report import KAnonymityReport
 from oncobank.deid.keys import Keys, publish_secret
 from oncobank.deid.log import LastPublish, log_row
 from oncobank.deid.policy import Policy
-from oncobank.deid.publish_kanon import REPORT, Anonymised, anonymised, patient_rows, report_table, without
+from oncobank.deid.publish_kanon import REPORT, Anonymised, anonymised, as_published, patient_rows, report_table
 from oncobank.deid.rows import Builder, Person, by_section, group_by_module, people
 from oncobank.deid.schema import (
     COLUMNS,
@@ -152,7 +152,7 @@ class Publisher:
         whole: set[str] = set()  # tables written whole even by an incremental publish
         if kanon is not None and self.policy.k_anonymity is not None:
             done = kanon[0]
-            tables = {name: without(t, done.removed_pseudonyms) for name, t in tables.items()}
+            tables = {name: as_published(t, done) for name, t in tables.items()}
             tables[PATIENT] = done.table
             tables[REPORT] = report_table(done.report, self.policy.k_anonymity.small_cell)
             whole = {PATIENT, REPORT}
@@ -174,14 +174,15 @@ class Publisher:
 
     def _anonymised(self, plan: Plan) -> tuple[Anonymised, set[int]] | None:
         """Under k-anonymity: the whole patient table as it leaves, and the patients to re-process besides the
-        changed ones (removed now, or removed at the previous watermark and perhaps back now)."""
+        changed ones (removed now, or removed at the previous watermark and perhaps back now, or whose published
+        centre changed)."""
         if self.policy.k_anonymity is None:
             return None
         now = anonymised(patient_rows(self.engine, plan.mark, self.keys, self.policy), self.policy)
         if plan.full or plan.previous is None:
             return now, set()
         before = anonymised(patient_rows(self.engine, plan.previous.watermark, self.keys, self.policy), self.policy)
-        return now, set(now.removed | before.removed)
+        return now, set(now.removed | before.removed) | now.moved(before)
 
     def _batch(self, plan: Plan, ids: list[int], chunks: dict[str, list[pa.Table]]) -> dict[int, Person]:
         with self.engine.connect() as connection:

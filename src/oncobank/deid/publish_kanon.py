@@ -2,9 +2,10 @@
 
 A change in one patient can change the equivalence classes of others, so the step always runs over every patient
 of the snapshot (the patient table is small: a row per patient, read without texts or derived facts) and the
-patient table is rewritten whole. Patients whose class still fails after masking are removed from every table; the
-publish re-processes those removed now or at the previous watermark, so an incremental publish and a full rebuild
-agree.
+patient table is rewritten whole. Patients whose class still fails after masking are removed from every table, and
+every other table's `centre` is the patient table's (generalised or masked with it, never the original). The publish
+re-processes those removed now or at the previous watermark, and those whose published centre changed, so an
+incremental publish and a full rebuild agree.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from oncobank.deid.kanon_report import KAnonymityReport
 from oncobank.deid.keys import Keys
 from oncobank.deid.policy import Policy
 from oncobank.deid.rows import Builder, people
-from oncobank.deid.schema import KEY, patient_spec
+from oncobank.deid.schema import CENTRE, KEY, patient_spec
 from oncobank.dictionary import load_module
 
 REPORT = "k_anonymity"
@@ -35,12 +36,19 @@ _KINDS: dict[str, Kind] = {"birth_year": "birth_year"}
 
 @dataclass(frozen=True)
 class Anonymised:
-    """The patient table as it leaves, what was done to it, and the patients removed (IDs in the store)."""
+    """The patient table as it leaves, what was done to it, the patients removed (IDs in the store), and each kept
+    patient's published centre (by ID in the store)."""
 
     table: pa.Table
     report: KAnonymityReport
     removed: frozenset[int]
     removed_pseudonyms: tuple[str, ...]
+    centres: pd.Series
+
+    def moved(self, before: Anonymised) -> set[int]:
+        """The patients kept at both runs whose published centre differs: all their rows carry the centre."""
+        both = self.centres.index.intersection(before.centres.index)
+        return {int(i) for i in both[self.centres[both].to_numpy() != before.centres[both].to_numpy()]}
 
 
 def kanon_policy(policy: Policy) -> KAnonymityPolicy:
@@ -84,7 +92,7 @@ def anonymised(rows: pd.DataFrame, policy: Policy) -> Anonymised:
     table = pa.Table.from_pandas(out, schema=spec.schema, preserve_index=False)
     table = table.sort_by([(KEY, "ascending")]) if table.num_rows else table
     removed = sorted(int(i) for i in report.removed)
-    return Anonymised(table, report, frozenset(removed), tuple(sorted(rows.loc[removed, KEY])))
+    return Anonymised(table, report, frozenset(removed), tuple(sorted(rows.loc[removed, KEY])), out[CENTRE])
 
 
 def report_table(report: KAnonymityReport, small_cell: int) -> pa.Table:
@@ -110,6 +118,15 @@ def report_table(report: KAnonymityReport, small_cell: int) -> pa.Table:
              for c in report.entropy_l_before]
     rows += [("generalisation", c, None, None, level) for c, level in report.levels.items()]
     return pa.Table.from_pylist([dict(zip(REPORT_SCHEMA.names, r, strict=True)) for r in rows], schema=REPORT_SCHEMA)
+
+
+def as_published(table: pa.Table, done: Anonymised) -> pa.Table:
+    """`table` without the removed patients' rows, its `centre` (if it has one) the published patient table's."""
+    table = without(table, done.removed_pseudonyms)
+    if CENTRE not in table.column_names or not table.num_rows:
+        return table
+    where = pc.index_in(table.column(KEY), value_set=done.table.column(KEY).combine_chunks())
+    return table.set_column(table.column_names.index(CENTRE), CENTRE, done.table.column(CENTRE).take(where))
 
 
 def without(table: pa.Table, pseudonyms: Sequence[str]) -> pa.Table:

@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from oncobank.deid.keys import Keys
 from oncobank.deid.policy import Policy
-from oncobank.deid.schema import ENTRY_DATE, ENTRY_KEY, KEY, TableSpec
+from oncobank.deid.schema import CENTRE, ENTRY_DATE, ENTRY_KEY, KEY, TableSpec
 from oncobank.deid.source import EntryRow, PatientRow
 from oncobank.deid.text import clean_text
 from oncobank.dictionary.loader import Dictionary
@@ -111,11 +111,11 @@ class Builder:
         persons = [person for person, _ in rows]
         entries = [entry for _, entry in rows]
         shifts = [person.shift for person in persons]
-        out: dict[str, Any] = {KEY: [p.pseudonym for p in persons],
+        out: dict[str, Any] = {KEY: [p.pseudonym for p in persons], CENTRE: [p.row.centre for p in persons],
                                ENTRY_KEY: [self.keys.entry_key(e.entry_id) for e in entries],
                                ENTRY_DATE: self.dates.column([e.entry_date for e in entries], shifts)}
         documents = [self.texts.get(str(e.values.get("attachment_sha256"))) for e in entries]
-        for column in spec.columns[3:]:
+        for column in spec.columns[len(out):]:
             if column.field is None:  # the document's text and media type
                 where = 0 if column.name == "text" else 1
                 values = [None if d is None else d[where] for d in documents]
@@ -143,13 +143,13 @@ class Builder:
         """A module's derived table: patient IDs to pseudonyms, dates moved, entry IDs keyed, ages capped."""
         frame = frame[frame["patient_id"].isin(list(persons))]
         who = [persons[int(p)] for p in frame["patient_id"].tolist()]
-        rows: dict[str, list[Any]] = {KEY: [p.pseudonym for p in who]}
+        rows: dict[str, list[Any]] = {KEY: [p.pseudonym for p in who], CENTRE: [p.row.centre for p in who]}
         converters: dict[str, Callable[[Any, Person], Any]] = {
             "date": lambda v, p: self.dates.one(v, p.shift),
             "entry": lambda v, p: None if _missing(v) else self.keys.entry_key(int(v)),
             "age": lambda v, p: None if _missing(v) else min(int(v), self.policy.top_age),
         }
-        for column in spec.columns[1:]:
+        for column in spec.columns[len(rows):]:
             convert = converters.get(column.kind)
             values = frame[column.name].tolist()
             if convert is None:
