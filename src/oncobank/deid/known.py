@@ -113,6 +113,7 @@ def _lower(run: str) -> str:
     return "".join(c.lower() if len(c.lower()) == 1 else c for c in run)  # "İ" lowers to two characters
 
 
+@lru_cache(maxsize=20_000)  # a text repeated in many patients' entries is taken apart once
 def _skeleton(text: str) -> _Skeleton:
     pieces: list[str] = []
     starts: dict[int, int] = {}
@@ -162,15 +163,21 @@ def known_hits(text: str, known: Sequence[str]) -> Iterator[Hit]:
             yield from _number_hits(skeleton, chars, category)
     if not matcher.phrases:
         return
-    words = list(_WORD.finditer(text))
-    lows = [w.group(0).lower().replace("ё", "е") for w in words]
+    spans, lows = _words(text)
     for category, forms in matcher.phrases:
         n = len(forms)
-        for i in range(len(words) - n + 1):
+        for i in range(len(spans) - n + 1):
             if lows[i] in forms[0] and all(
-                    lows[i + k] in forms[k] and _BETWEEN.fullmatch(text[words[i + k - 1].end():words[i + k].start()])
+                    lows[i + k] in forms[k] and _BETWEEN.fullmatch(text[spans[i + k - 1][1]:spans[i + k][0]])
                     for k in range(1, n)):
-                yield Hit(words[i].start(), words[i + n - 1].end(), category)
+                yield Hit(spans[i][0], spans[i + n - 1][1], category)
+
+
+@lru_cache(maxsize=20_000)
+def _words(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[str, ...]]:
+    """The spans of a text's words and the words in lower case with ё as е."""
+    words = list(_WORD.finditer(text))
+    return tuple(w.span() for w in words), tuple(w.group(0).lower().replace("ё", "е") for w in words)
 
 
 def _number_hits(skeleton: _Skeleton, chars: str, category: str) -> Iterator[Hit]:

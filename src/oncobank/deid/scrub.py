@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from oncobank.deid.known import known_hits
 from oncobank.deid.names import latin_names, russian_names
@@ -35,6 +36,7 @@ _RANK = {c: i for i, c in enumerate(
     ("KNOWN", "SNILS", "POLICY", "PASSPORT", "EMAIL", "URL", "IP", "PHONE", "DATE", "AGE", "NAME", "ADDRESS", "ID"))}
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _LATIN = re.compile(r"[A-Za-z]")
+CACHED = 20_000  # texts whose patient-independent finds are kept: registries repeat short texts across patients
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,10 @@ class _Find:
 def scrub_text(text: str, *, shift_days: int | None = None, year_only: bool = False,
                known: Sequence[str] = ()) -> Scrubbed:
     """`text` with every identifier found replaced by a typed token (see the module's description)."""
-    lang = language(text)
-    finds = list(_finds(text, lang, known))
-    chosen = _choose(text, finds)
+    lang, dates, chosen = _plain(text)
+    own = _own(text, known, dates)
+    if own:  # the patient's values change what the rules and natasha are asked (see _finds): no shortcut
+        chosen = tuple(_choose(text, _finds(text, lang, dates, own)))
     tokens = TOKENS[lang]
     out: list[str] = []
     replacements: list[Replacement] = []
@@ -92,12 +95,25 @@ def scrub_text(text: str, *, shift_days: int | None = None, year_only: bool = Fa
     return Scrubbed("".join(out), tuple(replacements), lang)
 
 
-def _finds(text: str, lang: str, known: Sequence[str]) -> list[_Find]:
-    dates = [_Find(d.start, d.end, "DATE", _RANK["DATE"], d) for d in find_dates(text, english_order=lang == "en")]
-    # A known value written as a date (the birth date) is shifted like any date, not blanked as a number.
-    finds = [_Find(h.start, h.end, h.category, _RANK["KNOWN"]) for h in known_hits(text, known)
-             if not any(d.start <= h.start and h.end <= d.end for d in dates)]
-    finds += dates
+@lru_cache(maxsize=CACHED)
+def _plain(text: str) -> tuple[str, tuple[_Find, ...], tuple[_Find, ...]]:
+    """A text's language, its dates, and the finds chosen when none of a patient's own values stands in it: the
+    same for every patient, so computed once for a text that many entries repeat."""
+    lang = language(text)
+    dates = tuple(_Find(d.start, d.end, "DATE", _RANK["DATE"], d)
+                  for d in find_dates(text, english_order=lang == "en"))
+    return lang, dates, tuple(_choose(text, _finds(text, lang, dates, [])))
+
+
+def _own(text: str, known: Sequence[str], dates: Sequence[_Find]) -> list[_Find]:
+    """The patient's own values in `text`; a known value written as a date (the birth date) is left to the date
+    rule, which shifts it like any date rather than blanking it as a number."""
+    return [_Find(h.start, h.end, h.category, _RANK["KNOWN"]) for h in known_hits(text, known)
+            if not any(d.start <= h.start and h.end <= d.end for d in dates)]
+
+
+def _finds(text: str, lang: str, dates: Sequence[_Find], own: list[_Find]) -> list[_Find]:
+    finds = [*own, *dates]
     finds += [_Find(h.start, h.end, h.category, _RANK[h.category])
               for group in (rule_hits(text), latin_names(text)) for h in group]
     if _CYRILLIC.search(text):
