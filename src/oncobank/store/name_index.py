@@ -76,8 +76,12 @@ def _before_commit(session: Session) -> None:
         token = info.get(WRITE_TOKEN)
         if token is None or "entry_version" not in info.get(WRITTEN, ()):
             continue
-        touched = select(Entry.patient_id).join(EntryVersion, EntryVersion.entry_id == Entry.id).where(
-            EntryVersion.txn == token, Entry.section == SECTION).distinct()
-        patients = list(connection.scalars(touched))
+        # The session's own versions first (the txn index), then their entries: as one join, SQLite's planner,
+        # whose statistics count NULLs as one value, scanned every entry of a store whose rows were bulk-loaded.
+        written = list(connection.scalars(select(EntryVersion.entry_id).where(EntryVersion.txn == token)))
+        patients = []
+        for start in range(0, len(written), CHUNK):
+            patients.extend(connection.scalars(select(Entry.patient_id).where(
+                Entry.id.in_(written[start:start + CHUNK]), Entry.section == SECTION).distinct()))
         if patients:
             reindex(connection, patients)
