@@ -17,7 +17,7 @@ import ibis
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
 
-from oncobank.deid.schema import ENTRY_KEY, PATIENT
+from oncobank.deid.schema import CENTRE, ENTRY_KEY, PATIENT
 from oncobank.engine.delta import KEY
 from oncobank.quality.model import Check, Condition, Side
 
@@ -177,7 +177,7 @@ def field_unit(table: str, checks: list[Check], tables: Tables, ctx: Context) ->
 def disagree_unit(table: str, checks: list[Check], tables: Tables) -> Unit:
     """Non-repeating sections: per patient, a field with more than one distinct value among their entries."""
     t = tables(table)
-    counts = t.group_by(KEY).aggregate(**{f"n_{k}": t[c.column].nunique() for k, c in enumerate(checks)})
+    counts = t.group_by(_patient(t)).aggregate(**{f"n_{k}": t[c.column].nunique() for k, c in enumerate(checks)})
 
     def make(rows: ir.Table) -> list[Flags]:
         return [(rows[f"n_{k}"] >= 1, rows[f"n_{k}"] > 1, rows[f"n_{k}"]) for k in range(len(checks))]
@@ -211,15 +211,15 @@ def rule_unit(check: Check, tables: Tables, ctx: Context) -> Unit:
         patients = tables(PATIENT)
         if rule.exclude:
             patients = patients.filter(~all_of(patients, rule.exclude))
-        rows = patients.select(KEY).left_join(latest, KEY).select(patients[KEY], latest.latest)
+        rows = patients.left_join(latest, KEY).select(*[patients[c] for c in _patient(patients)], latest.latest)
         cutoff = ctx.as_of - dt.timedelta(days=(rule.days or 0) + ctx.margin_days)
         return _single(check, rows, lambda r: (
             None, r.latest.isnull() | _true(r.latest < _date_bound(r.latest, cutoff)), r.latest))
     assert rule.left and rule.right
     left, right = _filtered(tables, rule.left), _filtered(tables, rule.right)
-    lsum = left.group_by(KEY).aggregate(lv=left[rule.left.column].sum())
+    lsum = left.group_by(_patient(left)).aggregate(lv=left[rule.left.column].sum())
     rsum = right.group_by(KEY).aggregate(rv=right[rule.right.column].sum())
-    rows = lsum.join(rsum, KEY).select(lsum[KEY], lsum.lv, rsum.rv)
+    rows = lsum.join(rsum, KEY).select(*[lsum[c] for c in _patient(lsum)], lsum.lv, rsum.rv)
     tolerance = rule.tolerance_pct / 100
 
     def matched(r: ir.Table) -> Flags:
@@ -227,6 +227,11 @@ def rule_unit(check: Check, tables: Tables, ctx: Context) -> Unit:
         return r.lv.notnull() & r.rv.notnull(), (r.lv - r.rv).abs() > scale * tolerance, r.lv
 
     return _single(check, rows, matched)
+
+
+def _patient(t: ir.Table) -> list[str]:
+    """The pseudonym, and the patient's centre where the table carries it (counts per centre then need no join)."""
+    return [KEY, CENTRE] if CENTRE in t.columns else [KEY]
 
 
 def _single(check: Check, rows: ir.Table, flags: Callable[[ir.Table], Flags]) -> Unit:
