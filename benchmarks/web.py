@@ -3,16 +3,16 @@ on a store of 100,000 patients, against Uvicorn on 127.0.0.1.
 
 Run `python benchmarks/web.py` (default: 100,000 patients on a new SQLite store in a temporary folder; `--patients N`
 for fewer, `--db URL` for an empty PostgreSQL database). The patients are bulk-inserted as in
-benchmarks/patient_list.py, and their derived facts (RAIR, stage, activity) computed once, as the registry's jobs
-keep them. The server runs in its own process (`oncobank.web.app.create_app` under Uvicorn, one
-worker); this process drives it with `--users` concurrent users (httpx, one connection each, a pause of
-`--think` seconds on average between a user's requests, as a person reads a page; `--think 0` for none, which
-saturates the server), each making `--requests` requests: mostly patient views (`GET /patients/ID`, the full page: card,
-timeline, derived facts, audited), every fourth a save (`PUT /api/entries/N` with the version read just before; an
-answer 409 means another user saved that entry first, and the user reads it again and retries). The saves go to a
-pool of 100 laboratory entries, so that users collide. Baselines on the same server: a static file (no database) and
-`GET /api/me` (the session lookup only). Afterwards every entry's version is checked against the saves answered 200:
-a lost update would leave a version lower than 1 + its saves.
+benchmarks/patient_list.py, and their derived facts (RAIR, stage, activity) computed once, as the registry's jobs keep
+them. The server runs in its own process (Uvicorn with `--workers` worker processes, default 2, each building its app
+with `oncobank.web.app.from_environment` as `oncobank serve` does); this process drives it with `--users` concurrent
+users (httpx, one connection each, a pause of `--think` seconds on average between a user's requests, as a person reads
+a page; `--think 0` for none, which saturates the server), each making `--requests` requests: mostly patient views (`GET
+/patients/ID`, the full page: card, timeline, derived facts, audited), every fourth a save (`PUT /api/entries/N` with
+the version read just before; an answer 409 means another user saved that entry first, and the user reads it again and
+retries). The saves go to a pool of 100 laboratory entries, so that users collide. Baselines on the same server: a
+static file (no database) and `GET /api/me` (the session lookup only). Afterwards every entry's version is checked
+against the saves answered 200: a lost update would leave a version lower than 1 + its saves.
 Goals (issue 13): p95 ≤ 200 ms for the patient view and ≤ 300 ms for a save, 0 errors, 0 lost updates.
 """
 
@@ -36,6 +36,7 @@ from sqlalchemy import select
 from oncobank.diseases.thyroid import derived
 from oncobank.store import progress
 from oncobank.store.models import Entry
+from oncobank.web.app import SECRET_ENV, STORE_ENV
 from oncobank.web.deps import SESSION_COOKIE, token_for
 from oncobank.web.sessions import open_session
 
@@ -46,14 +47,13 @@ SECRET = "benchmark-secret-of-the-csrf-tokens"
 POOL = 100  # laboratory entries the saves go to
 
 
-def serve(url: str, port: int, attachments: str) -> None:
-    """The server process: the app on the store under Uvicorn, as `oncobank serve` runs it."""
+def serve(url: str, port: int, workers: int) -> None:
+    """The server process: Uvicorn and its workers on the store, as `oncobank serve` runs them."""
     import uvicorn
 
-    from oncobank.web.app import create_app
-
-    app = create_app(url, secret=SECRET, attachments=Path(attachments))
-    uvicorn.run(app, host="127.0.0.1", port=port, access_log=False, server_header=False, log_level="warning")
+    os.environ.update({SECRET_ENV: SECRET, STORE_ENV: url})
+    uvicorn.run("oncobank.web.app:from_environment", factory=True, workers=workers, host="127.0.0.1", port=port,
+                access_log=False, server_header=False, log_level="warning")
 
 
 def free_port() -> int:
@@ -145,12 +145,13 @@ def main() -> None:
     parser.add_argument("--db", help="an empty PostgreSQL database URL (default: a new SQLite file)")
     parser.add_argument("--think", type=float, default=1.0,
                         help="mean seconds a user waits between requests (0: none, every user saturating the server)")
-    parser.add_argument("--serve", nargs=3, metavar=("URL", "PORT", "ATTACHMENTS"), help=argparse.SUPPRESS)
+    parser.add_argument("--workers", type=int, default=2, help="Uvicorn worker processes (about one per core)")
+    parser.add_argument("--serve", nargs=3, metavar=("URL", "PORT", "WORKERS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve(args.serve[0], int(args.serve[1]), args.serve[2])
+        serve(args.serve[0], int(args.serve[1]), int(args.serve[2]))
         return
-    folder, url, store = new_store(args.db)
+    _, url, store = new_store(args.db)
     engine = store.engine
     start = time.perf_counter()
     populate(store, args.patients)
@@ -171,10 +172,11 @@ def main() -> None:
                                  .limit(POOL)))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port), str(folder / "attachments")],
+    server = subprocess.Popen([sys.executable, __file__, "--serve", url, str(port), str(args.workers)],
                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
     try:
         wait_for(base, server)
+        time.sleep(2 if args.workers > 1 else 0)  # every worker started, not only the first that answers
         tally = Tally()
         start = time.perf_counter()
 
@@ -192,7 +194,8 @@ def main() -> None:
     lost = sum(max(0, 1 + tally.saved[e] - versions[e]) for e in entries)
     extra = sum(max(0, versions[e] - 1 - tally.saved[e]) for e in entries)
     total = sum(len(v) for v in tally.ms.values())
-    print(f"{args.users} users (think time {args.think:g} s), {total} requests in {wall:.1f} s ({total / wall:.0f}/s)")
+    print(f"{args.users} users (think time {args.think:g} s), {args.workers} worker process(es), {total} requests in "
+          f"{wall:.1f} s ({total / wall:.0f}/s); load average at the end {os.getloadavg()[0]:.1f}")
     print("| request | n | p50 ms | p95 ms |")
     print("| --- | ---: | ---: | ---: |")
     for kind, values in tally.ms.items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import os
 import secrets
 from pathlib import Path
 
@@ -25,6 +26,12 @@ HERE = Path(__file__).resolve().parent
 ROUTERS = ("oncobank.web.account", "oncobank.web.admin", "oncobank.web.api", "oncobank.web.docs_page",
            "oncobank.web.routes_patients", "oncobank.web.routes_entries", "oncobank.web.routes_queries",
            "oncobank.web.api_queries", "oncobank.web.routes_quality")
+# What `oncobank serve` hands the worker processes Uvicorn starts; each builds its own app from them (a worker keeps
+# nothing another needs: sessions, lockouts and audit are in the store, and the secret is the same in all).
+SECRET_ENV = "ONCOBANK_WEB_SECRET"
+STORE_ENV = "ONCOBANK_WEB_STORE"
+MODULE_ENV = "ONCOBANK_WEB_MODULE"
+PLAIN_COOKIES_ENV = "ONCOBANK_WEB_PLAIN_COOKIES"
 
 
 def create_app(store_url: str, *, secret: bytes | str | None = None, module: str = "thyroid",
@@ -48,3 +55,10 @@ def create_app(store_url: str, *, secret: bytes | str | None = None, module: str
         app.include_router(importlib.import_module(name).router)
     app.add_middleware(WebMiddleware, settings=settings)
     return app
+
+
+def from_environment() -> FastAPI:
+    """The app of one worker process, from what `oncobank serve` put in the environment (Uvicorn's factory)."""
+    secret = os.environ[SECRET_ENV].encode()
+    return create_app(os.environ[STORE_ENV], secret=secret, module=os.environ.get(MODULE_ENV, "thyroid"),
+                      settings=Settings(secret=secret, secure_cookies=os.environ.get(PLAIN_COOKIES_ENV) != "1"))
