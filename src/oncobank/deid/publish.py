@@ -123,13 +123,16 @@ class Publisher:
         for module in modules:
             for spec in module_specs(load_module(module), self.policy):
                 specs.setdefault(spec.name, spec)  # core sections are shared by the modules
-            for table in self._derived(module, []):
+            for table in self._derived(module, {}):
                 specs[table.name] = derived_spec(table, self.policy)
         return list(specs.values())
 
-    def _derived(self, module: str, pids: Sequence[int] | None) -> list[DerivedTable]:
+    def _derived(self, module: str, members: dict[int, Person]) -> list[DerivedTable]:
+        """The module's derived tables for `members`, from the entries already read (none: the tables' shapes)."""
         hook = derived_hook(module)
-        return [] if hook is None else hook(self.engine, pids)
+        if hook is None:
+            return []
+        return hook([e for p in members.values() for e in p.active], sorted(members))
 
     # --- doing it ----------------------------------------------------------------------------------------------
 
@@ -200,7 +203,7 @@ class Publisher:
             chunks[PATIENT].append(builder.patients(specs[PATIENT], persons.values()))
         for module, members in group_by_module(persons).items():
             self._module_rows(builder, dictionaries[module], specs, members, chunks)
-            for table in self._derived(module, sorted(members)):
+            for table in self._derived(module, members):
                 chunks[table.name].append(builder.derived(specs[table.name], table.rows, members))
         return persons
 

@@ -93,6 +93,7 @@ class EntryRow:
     patient_id: int
     entry_id: int
     version_id: int
+    version: int
     section: str
     status: str
     entry_date: date | None
@@ -136,8 +137,8 @@ def entries(connection: Connection, mark: Watermark, ids: Sequence[int] | None) 
     top = mark.ids["entry_version"]
     newest = (select(EntryVersion.entry_id, func.max(EntryVersion.id).label("vid"))
               .where(EntryVersion.id <= top).group_by(EntryVersion.entry_id))
-    query = (select(Entry.patient_id, Entry.id, EntryVersion.id, Entry.section, EntryVersion.status,
-                    EntryVersion.entry_date, EntryVersion.values))
+    query = (select(Entry.patient_id, Entry.id, EntryVersion.id, EntryVersion.version, Entry.section,
+                    EntryVersion.status, EntryVersion.entry_date, EntryVersion.values))
     for chunk in _chunks(ids):
         sub = newest if chunk is None else newest.join(Entry, Entry.id == EntryVersion.entry_id).where(
             Entry.patient_id.in_(chunk))

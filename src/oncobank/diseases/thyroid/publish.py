@@ -1,7 +1,8 @@
 """The thyroid module's derived facts as tables for the analysis store: activity, RECIST, stage, RAIR and criteria.
 
-Computed in memory for the patients a publish asks for (nothing is written to the clinical store), from the same
-section reads and rules as `oncobank thyroid ...`, under the module's default RAIR settings.
+Computed in memory from the entries a publish has read for a batch of patients (nothing is written to the clinical
+store), as frames of the shape `entries.read_section` gives, with the same rules as `oncobank thyroid ...`, under the
+module's default RAIR settings.
 """
 
 from __future__ import annotations
@@ -10,12 +11,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine
 
 from oncobank.dictionary.schema import Label
-from oncobank.diseases.published import DerivedColumn, DerivedTable, Kind
+from oncobank.diseases.published import DerivedColumn, DerivedTable, Kind, section_frame
 from oncobank.diseases.thyroid import derived, rair, wording
-from oncobank.diseases.thyroid.entries import patients
 
 KINDS = ("activity", "recist", "stage", "rair")
 RECIST_COLUMNS: tuple[tuple[str, Kind, str, str | None], ...] = (
@@ -56,13 +55,11 @@ def _criterion(name: str) -> tuple[str, str]:
     return wording.criterion(name, "en"), wording.criterion(name, "ru")
 
 
-def derived_tables(engine: Engine, patient_ids: Sequence[int] | None) -> list[DerivedTable]:
-    """The thyroid patients' derived tables (all of them when `patient_ids` is None; others are not thyroid's)."""
-    everyone = patients(engine, derived.MODULE)["patient_id"]
-    pids = pd.Index(everyone if patient_ids is None else everyone[everyone.isin(list(patient_ids))],
-                    name="patient_id").astype("int64")
+def derived_tables(entries: Sequence[Any], patient_ids: Sequence[int]) -> list[DerivedTable]:
+    """The derived tables of thyroid patients `patient_ids` from their current active `entries`."""
+    pids = pd.Index(sorted(patient_ids), name="patient_id", dtype="int64")
     sections = sorted({s for kind in KINDS for s in derived.KINDS[kind]})
-    frames = derived.read_frames(engine, sections, None if patient_ids is None else pids.tolist())
+    frames = {s: section_frame(entries, s, derived.FIELDS[s]) for s in sections}
     facts = {kind: derived.compute(kind, pids, frames) for kind in KINDS}
     return [_activity(facts["activity"]), _recist(facts["recist"]), _stage(facts["stage"]),
             *_rair(facts["rair"])]
