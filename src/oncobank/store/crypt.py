@@ -41,6 +41,7 @@ RANDOM = "v1"
 FIXED = "d1"
 KEY_BYTES = 32
 NONCE = 12
+FIXED_CACHE = 50_000  # values of deterministic encryption kept in memory, each way
 _AAD = b"oncobank-data-1"
 _ATTR = "oncobank_codec"  # the dialect attribute holding the engine's codec
 
@@ -86,6 +87,10 @@ class Codec:
         self._index: tuple[bytes, AESGCM, bytes] | None = None
         self._memory: dict[str, list[bytes]] = {}
         self._lock = threading.Lock()
+        # Deterministic encryption gives the same text for the same value, and an ingest binds the same source IDs
+        # over and over (a patient's every row): both directions are kept, up to FIXED_CACHE values.
+        self._fixed: dict[str, str] = {}
+        self._opened: dict[str, str] = {}
 
     # - keys -
 
@@ -155,18 +160,31 @@ class Codec:
 
     def fixed(self, plain: str) -> str:
         """`plain` encrypted deterministically (the same text for the same value), for lookups and uniqueness."""
-        nonce_key, cipher, _ = self._index_keys()
-        data = plain.encode("utf-8")
-        nonce = hmac.digest(nonce_key, data, "sha256")[:NONCE]
-        return f"{FIXED}:{base64.b64encode(nonce + cipher.encrypt(nonce, data, _AAD)).decode('ascii')}"
+        found = self._fixed.get(plain)
+        if found is None:
+            nonce_key, cipher, _ = self._index_keys()
+            data = plain.encode("utf-8")
+            nonce = hmac.digest(nonce_key, data, "sha256")[:NONCE]
+            found = f"{FIXED}:{base64.b64encode(nonce + cipher.encrypt(nonce, data, _AAD)).decode('ascii')}"
+            self._remember(plain, found)
+        return found
+
+    def _remember(self, plain: str, text: str) -> None:
+        if len(self._fixed) >= FIXED_CACHE:
+            self._fixed, self._opened = {}, {}
+        self._fixed[plain], self._opened[text] = text, plain
 
     def open(self, text: str) -> str:
         """The plain text of `seal` or `fixed` output; any other text is returned as it is (written before)."""
         kind, _, rest = text.partition(":")
         try:
             if kind == FIXED:
-                body = base64.b64decode(rest, validate=True)
-                return self._index_keys()[1].decrypt(body[:NONCE], body[NONCE:], _AAD).decode("utf-8")
+                plain = self._opened.get(text)
+                if plain is None:
+                    body = base64.b64decode(rest, validate=True)
+                    plain = self._index_keys()[1].decrypt(body[:NONCE], body[NONCE:], _AAD).decode("utf-8")
+                    self._remember(plain, text)
+                return plain
             if kind == RANDOM and rest[8:9] == ":":
                 key_id, body = rest[:8], base64.b64decode(rest[9:], validate=True)
                 ring = self._keys(create=False)
