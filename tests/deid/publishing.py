@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -11,6 +12,8 @@ from sqlalchemy import insert
 
 from oncobank.deid.policy import Policy
 from oncobank.deid.publish import Plan, Publisher
+from oncobank.engine import connect as analysis
+from oncobank.engine.compare import compare_stores
 from oncobank.engine.delta import PublishDelta
 from oncobank.ingest.models import IngestBatch, IngestDocument
 from oncobank.store.clinical import ClinicalStore
@@ -76,3 +79,19 @@ def strings(table: pa.Table) -> Iterator[str]:
         for value in column.to_pylist():
             items = value if isinstance(value, list) else [value]
             yield from (v for v in items if isinstance(v, str))
+
+
+def differences(a: str, b: str) -> list:  # type: ignore[type-arg]
+    """Every cell in which two analysis stores differ, apart from their publish logs (their times differ)."""
+    with analysis(a) as left, analysis(b) as right:
+        return [d for d in compare_stores(left, right) if d.table != "publish_log"]
+
+
+def other_engine(store: ClinicalStore, tmp_path: Path, monkeypatch: Any) -> str:
+    """A second analysis store to publish the same registry to: a PostgreSQL schema beside a PostgreSQL clinical
+    store, else a Spark snapshot."""
+    if store.engine.url.get_backend_name() == "postgresql":
+        server = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        return f"{server}?schema=research"
+    monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
+    return f"spark:{tmp_path / 'spark'}"

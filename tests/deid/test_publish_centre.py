@@ -19,8 +19,9 @@ from oncobank.deid.keys import Keys, publish_secret
 from oncobank.deid.policy import KAnonymitySettings, Policy
 from oncobank.deid.publish import publish
 from oncobank.engine import connect as analysis
-from oncobank.engine.compare import compare_stores
 from oncobank.store.clinical import ClinicalStore
+
+from .publishing import differences, other_engine
 
 POLICY = Policy(dates="year", k_anonymity=KAnonymitySettings(k=2, quasi_identifiers=["sex", "centre"],
                                                              max_suppressed=0.5, generalise_centre=True))
@@ -75,11 +76,6 @@ def agree(found: dict[str, dict[str, set[str | None]]], expected: dict[str, str]
         assert set(found[name]) == set(expected), name
 
 
-def differences(a: str, b: str) -> list:  # type: ignore[type-arg]
-    with analysis(a) as left, analysis(b) as right:
-        return [d for d in compare_stores(left, right) if d.table != "publish_log"]
-
-
 def test_masked_centres_leave_masked_on_every_table_and_engine(store: ClinicalStore, tmp_path: Path, home,
                                                                monkeypatch) -> None:  # type: ignore[no-untyped-def]
     for rid, (sex, centre) in PEOPLE.items():
@@ -88,12 +84,7 @@ def test_masked_centres_leave_masked_on_every_table_and_engine(store: ClinicalSt
     publish(store, target, POLICY)
     expected = {**{rid: "C01" for rid in list(PEOPLE)[:4]}, "TH-000025": "*", "TH-000026": "*"}
     agree(centres(target, store), expected)
-    if store.engine.url.get_backend_name() == "postgresql":
-        server = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        other = f"{server}?schema=research"
-    else:
-        monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
-        other = f"spark:{tmp_path / 'spark'}"
+    other = other_engine(store, tmp_path, monkeypatch)
     publish(store, other, POLICY)
     assert differences(target, other) == []
 

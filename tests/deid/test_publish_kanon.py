@@ -20,8 +20,9 @@ from oncobank.cli import app
 from oncobank.deid.policy import KAnonymitySettings, Policy, PolicyError, load_policy
 from oncobank.deid.publish import publish
 from oncobank.engine import connect as analysis
-from oncobank.engine.compare import compare_stores
 from oncobank.store.clinical import ClinicalStore
+
+from .publishing import differences, other_engine
 
 POLICY = Policy(dates="year", k_anonymity=KAnonymitySettings(k=2, quasi_identifiers=["sex", "birth_year"],
                                                              max_suppressed=0.3))
@@ -69,11 +70,6 @@ def follow_ups(url: str) -> int:
         return published.to_arrow(published.table("follow_up")).num_rows
 
 
-def differences(a: str, b: str) -> list:  # type: ignore[type-arg]
-    with analysis(a) as left, analysis(b) as right:
-        return [d for d in compare_stores(left, right) if d.table != "publish_log"]
-
-
 def test_the_patient_table_leaves_k_anonymous_on_every_engine(store: ClinicalStore, tmp_path: Path, home,
                                                               monkeypatch) -> None:  # type: ignore[no-untyped-def]
     for rid, (sex, year) in PEOPLE.items():
@@ -89,12 +85,7 @@ def test_the_patient_table_leaves_k_anonymous_on_every_engine(store: ClinicalSto
     assert found["generalisation", "sex"][2] == "original"
     assert found["holds", None][1] == 1.0
     assert result.to_dict()["k_anonymity"]["k"] == {"before": 1, "after": 2}
-    if store.engine.url.get_backend_name() == "postgresql":
-        server = store.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        other = f"{server}?schema=research"
-    else:
-        monkeypatch.setenv("SPARK_LOCAL_IP", "127.0.0.1")
-        other = f"spark:{tmp_path / 'spark'}"
+    other = other_engine(store, tmp_path, monkeypatch)
     publish(store, other, POLICY)
     assert differences(target, other) == []
 
