@@ -3,9 +3,9 @@
 A module publishes derived facts by having a `publish` submodule with `derived_tables(entries, patient_ids)`: the
 current active entries of a batch of the module's patients, as the publish has already read them, so the facts need
 no second read of the clinical store. The publish builder (`oncobank.deid`) finds it by the module's name, so no
-disease knowledge lives there. The builder
-turns `patient_id` into the pseudonym, shifts or reduces every `date` column, maps every `entry` column (an entry ID)
-to its non-identifying key and caps every `age` column, as it does for the dictionary's own sections.
+disease knowledge lives there. The builder turns `patient_id` into the pseudonym, shifts or reduces every `date`
+column, maps every `entry` column (an entry ID) to its non-identifying key and caps every `age` column, as it does
+for the dictionary's own sections.
 """
 
 from __future__ import annotations
