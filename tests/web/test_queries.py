@@ -9,13 +9,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from tests.web.conftest import Client
 
 from oncobank.store import accounts, audit, progress, queries
 from oncobank.store.access import AccessDenied
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.errors import NotFound, RuleViolation
+from oncobank.store.models import Centre, Patient, User
 from oncobank.store.progress.models import PatientProgress, ProgressMark
 from oncobank.store.queries import QueryFilter
 from oncobank.web.patients import ListQuery, find
@@ -188,6 +189,24 @@ def test_statuses_are_caught_up_on_first_use(web_store: ClinicalStore) -> None:
     assert _statuses(web_store) == {"TH-000001": "incomplete", "TH-000002": "unverified"}
     with web_store.session() as s:
         assert progress.catch_up(s, web_store.dictionary) == 0  # nothing new since
+
+
+@pytest.mark.postgres
+def test_catching_up_more_patients_than_the_server_can_lock_one_by_one(web_store: ClinicalStore,
+                                                                       store_url: str) -> None:
+    """30,000 patients written around the store (as a bulk load does): far more than PostgreSQL's lock table holds
+    by default (64 locks per transaction × 100 connections, and some slack), so a lock per patient would fail the
+    catch-up with "out of shared memory"."""
+    if not store_url.startswith("postgresql"):
+        pytest.skip("SQLite takes no advisory locks")
+    with web_store.session() as s:
+        centre, user = s.execute(select(Centre.id, User.id).where(Centre.code == "C01", User.username == "admin")).one()
+        s.execute(insert(Patient), [{"registry_id": f"TH-{i:06d}", "module": "thyroid", "centre_id": centre,
+                                     "created_by": user} for i in range(1, 30_001)])
+    with web_store.session() as s:
+        assert progress.catch_up(s, web_store.dictionary) == 30_000
+    statuses = _statuses(web_store)
+    assert len(statuses) == 30_000 and set(statuses.values()) == {"incomplete"}  # nobody has demographics
 
 
 @pytest.mark.postgres

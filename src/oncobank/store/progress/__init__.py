@@ -23,6 +23,7 @@ from oncobank.store.progress.models import PatientProgress, ProgressMark
 
 INCOMPLETE, UNVERIFIED, COMPLETE = "incomplete", "unverified", "complete"
 LOCK_SPACE = int.from_bytes(hashlib.sha256(b"oncobank progress").digest()[:4], "big", signed=True)  # advisory locks
+EVERYONE = 0  # the second key of the advisory lock a catch-up holds over every patient (patient IDs start at 1)
 STATUSES = (INCOMPLETE, UNVERIFIED, COMPLETE)
 
 
@@ -72,16 +73,22 @@ def compute(s: Session, dictionary: Dictionary, patient_ids: Collection[int]) ->
 def refresh(s: Session, dictionary: Dictionary, patient_ids: Collection[int]) -> None:
     """Recompute the patients' statuses in the caller's transaction.
 
-    The patients are locked first (PostgreSQL: a transaction-scoped advisory lock per patient, taken in ID order;
-    SQLite: its write lock is held already), so two transactions writing to one patient compute her status one after
-    the other, each seeing the other's writes. An advisory lock, not FOR UPDATE on `patient`: the application's
-    database role may not update patient rows, and FOR UPDATE needs that right."""
+    The patients are locked first (PostgreSQL: a transaction-scoped advisory lock per patient, taken in ID order,
+    behind a shared lock that a catch-up takes exclusively; SQLite: its write lock is held already), so two
+    transactions writing to one patient compute her status one after the other, each seeing the other's writes.
+    An advisory lock, not FOR UPDATE on `patient`: the application's database role may not update patient rows,
+    and FOR UPDATE needs that right."""
     if not patient_ids:
         return
     ids = sorted(set(patient_ids))
     if s.get_bind().dialect.name == "postgresql":
+        s.execute(text("SELECT pg_advisory_xact_lock_shared(:space, :all)"), {"space": LOCK_SPACE, "all": EVERYONE})
         s.execute(text("SELECT pg_advisory_xact_lock(:space, i) FROM (SELECT unnest(CAST(:ids AS integer[])) AS i "
                        "ORDER BY 1) AS patients"), {"space": LOCK_SPACE, "ids": ids})
+    _write(s, dictionary, ids)
+
+
+def _write(s: Session, dictionary: Dictionary, ids: list[int]) -> None:
     found = compute(s, dictionary, ids)
     rows = s.execute(select(Patient.id, Patient.registry_id, Patient.centre_id).where(Patient.id.in_(ids))).all()
     s.execute(delete(PatientProgress).where(PatientProgress.patient_id.in_(ids)))
@@ -112,6 +119,10 @@ def catch_up(s: Session, dictionary: Dictionary) -> int:
     if tuple(newest) == _seen(s, lock=False):
         return 0
     seen = _seen(s, lock=True)  # one catch-up at a time; the one that waited finds little or nothing left to do
+    if s.get_bind().dialect.name == "postgresql":
+        # One lock over every patient, not one per patient: 100,000 of those would exhaust the server's lock table.
+        # Writers wait for the catch-up to commit, then refresh on what it wrote.
+        s.execute(text("SELECT pg_advisory_xact_lock(:space, :all)"), {"space": LOCK_SPACE, "all": EVERYONE})
     touched = set(s.scalars(select(Patient.id).where(Patient.id > seen[0])))
     touched |= set(
         s.scalars(
@@ -125,7 +136,7 @@ def catch_up(s: Session, dictionary: Dictionary) -> int:
     )
     ordered = sorted(touched)
     for start in range(0, len(ordered), BATCH):
-        refresh(s, dictionary, ordered[start : start + BATCH])
+        _write(s, dictionary, ordered[start : start + BATCH])
     s.execute(
         update(ProgressMark)
         .where(ProgressMark.id == 1)
