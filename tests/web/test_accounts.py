@@ -17,7 +17,7 @@ from oncobank.store.clinical import ClinicalStore
 from oncobank.store.models import AuditEvent, User
 from oncobank.web.app import create_app
 from oncobank.web.deps import Settings
-from oncobank.web.models import WebSession
+from oncobank.web.models import FailedSignIn, WebSession
 from oncobank.web.sessions import Lifetime
 
 SIGN_UP = {"full_name": "Анна Смирнова", "specialty": "oncologist", "centre": "C01", "email": "a.smirnova@c01.example",
@@ -92,11 +92,18 @@ def test_lockout_after_five_failures_and_the_administrators_reset(anonymous: Cli
 
 
 def test_the_per_address_throttle(store_url: str, web_store: ClinicalStore) -> None:
-    app = create_app(store_url, settings=Settings(secret=SECRET, throttle_limit=3), attachments=web_store.attachments)
-    with Client(app, base_url="https://testserver") as client:
-        for name in ("nobody1", "nobody2", "nobody3"):
-            assert sign_in(client, name, "x").status_code == 401
-        assert sign_in(client, "dr_ivanova", PASSWORD).status_code == 429
+    """Two workers of one deployment (two apps on one store, one secret) count an address's failures together."""
+    settings = Settings(secret=SECRET, throttle_limit=3)
+    first, second = (create_app(store_url, secret=SECRET, settings=settings, attachments=web_store.attachments)
+                     for _ in range(2))
+    with Client(first, base_url="https://testserver") as one, Client(second, base_url="https://testserver") as two:
+        assert [sign_in(c, n, "x").status_code for c, n in ((one, "nobody1"), (two, "nobody2"), (one, "nobody3"))] \
+            == [401, 401, 401]
+        assert sign_in(two, "dr_ivanova", PASSWORD).status_code == 429
+        assert sign_in(one, "dr_ivanova", PASSWORD).status_code == 429
+    with web_store.session() as s:
+        kept = s.scalars(select(FailedSignIn.address_hash)).all()
+    assert len(kept) == 3 and "testclient" not in kept and len(set(kept)) == 1  # the address only as a keyed hash
 
 
 def test_forms_and_api_writes_without_the_csrf_token_are_refused(web_client, anonymous: Client) -> None:  # type: ignore[no-untyped-def]

@@ -48,7 +48,7 @@ def create_app(store_url: str, *, secret: bytes | str | None = None, module: str
     app = FastAPI(title="OncoBank registry API", version="1", docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json", dependencies=[Depends(csrf_guard)])
     app.state.web = Web(store, settings, Jinja2Templates(env=environment),
-                        Throttle(settings.throttle_limit, settings.throttle_window))
+                        Throttle(store, key, settings.throttle_limit, settings.throttle_window))
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
     for name in ROUTERS:

@@ -1,10 +1,10 @@
-"""Tables of the web registry: signed-in sessions and API tokens (both kept only as hashes of their secrets)."""
+"""Tables of the web registry: signed-in sessions, API tokens and failed sign-ins (secrets and addresses as hashes)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oncobank.store.models import Base, Id, utcnow
@@ -33,3 +33,16 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_used: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class FailedSignIn(Base):
+    """A failed sign-in or a sign-up from one client address, kept while it counts against the address's limit.
+
+    In the store, not in a worker's memory, so that N workers do not allow N times the limit. The address is kept
+    as a keyed hash (HMAC-SHA256 with the deployment's secret): the table names no one's address."""
+
+    __tablename__ = "failed_sign_in"
+    __table_args__ = (Index("ix_failed_sign_in_address_at", "address_hash", "at"),)
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    address_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
+import hashlib
+import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from oncobank.store import audit
 from oncobank.store.access import SYSTEM
 from oncobank.store.clinical import ClinicalStore
 from oncobank.store.models import User
+from oncobank.web.models import FailedSignIn
 from oncobank.web.passwords import is_one_time, verify_password
 
 
@@ -60,23 +60,26 @@ def sign_in(store: ClinicalStore, username: str, password: str, *, max_failures:
 
 
 class Throttle:
-    """At most `limit` failed sign-ins per client address in a sliding `window` of seconds (in this process)."""
+    """At most `limit` failed sign-ins per client address in a sliding `window` of seconds, for every worker at once.
 
-    def __init__(self, limit: int, window: float) -> None:
-        self.limit, self.window = limit, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+    The failures are rows in the store (the address as a keyed hash), so N workers share one count; two requests
+    racing past the check at the same moment may each add one more, never N times the limit."""
+
+    def __init__(self, store: ClinicalStore, secret: bytes, limit: int, window: float) -> None:
+        self.store, self.secret, self.limit, self.window = store, secret, limit, window
 
     def blocked(self, address: str) -> bool:
-        with self._lock:
-            return len(self._recent(address)) >= self.limit
+        since = datetime.now(UTC) - timedelta(seconds=self.window)
+        with self.store.session() as s:
+            found = s.execute(select(func.count()).select_from(FailedSignIn)
+                              .where(FailedSignIn.address_hash == self._hash(address), FailedSignIn.at > since))
+            return found.scalar_one() >= self.limit
 
     def failed(self, address: str) -> None:
-        with self._lock:
-            self._recent(address).append(time.monotonic())
+        now = datetime.now(UTC)
+        with self.store.session() as s:
+            s.execute(delete(FailedSignIn).where(FailedSignIn.at <= now - timedelta(seconds=self.window)))
+            s.execute(insert(FailedSignIn).values(address_hash=self._hash(address), at=now))
 
-    def _recent(self, address: str) -> deque[float]:
-        times = self._failures[address]
-        while times and times[0] < time.monotonic() - self.window:
-            times.popleft()
-        return times
+    def _hash(self, address: str) -> str:
+        return hmac.new(self.secret, address.encode(), hashlib.sha256).hexdigest()
