@@ -16,12 +16,13 @@ import pyarrow as pa
 from sqlalchemy import Connection, Engine
 
 from oncobank.deid import source
+from oncobank.deid.batch import BatchJob, concat, derived_tables
 from oncobank.deid.kanon_report import KAnonymityReport
 from oncobank.deid.keys import Keys, publish_secret
 from oncobank.deid.log import LastPublish, log_row
 from oncobank.deid.policy import Policy
+from oncobank.deid.pool import default_workers, run_batches
 from oncobank.deid.publish_kanon import REPORT, Anonymised, anonymised, as_published, patient_rows, report_table
-from oncobank.deid.rows import Builder, Person, by_section, group_by_module, people
 from oncobank.deid.schema import (
     COLUMNS,
     LOG,
@@ -34,8 +35,6 @@ from oncobank.deid.schema import (
     patient_spec,
 )
 from oncobank.dictionary import load_module
-from oncobank.dictionary.loader import Dictionary
-from oncobank.diseases.published import DerivedTable, derived_hook
 from oncobank.engine.delta import PublishDelta, TableDelta
 
 BATCH = 2000  # patients read and de-identified at a time
@@ -82,9 +81,11 @@ class PublishResult:
 class Publisher:
     """One publish run over a clinical store's engine, under a policy and the store's secret."""
 
-    def __init__(self, engine: Engine, policy: Policy, secret: bytes | None = None, modules: Sequence[str] = ()):
+    def __init__(self, engine: Engine, policy: Policy, secret: bytes | None = None, modules: Sequence[str] = (), *,
+                 workers: int = 1, batch: int = BATCH):
         self.engine, self.policy, self.modules = engine, policy, tuple(modules)  # modules published even if empty
         self.keys = Keys(secret if secret is not None else publish_secret(engine.url))
+        self.workers, self.batch = workers, batch  # processes de-identifying batches, patients per batch
 
     # --- what to do --------------------------------------------------------------------------------------------
 
@@ -123,16 +124,9 @@ class Publisher:
         for module in modules:
             for spec in module_specs(load_module(module), self.policy):
                 specs.setdefault(spec.name, spec)  # core sections are shared by the modules
-            for table in self._derived(module, {}):
+            for table in derived_tables(module, {}):
                 specs[table.name] = derived_spec(table, self.policy)
         return list(specs.values())
-
-    def _derived(self, module: str, members: dict[int, Person]) -> list[DerivedTable]:
-        """The module's derived tables for `members`, from the entries already read (none: the tables' shapes)."""
-        hook = derived_hook(module)
-        if hook is None:
-            return []
-        return hook([e for p in members.values() for e in p.active], sorted(members))
 
     # --- doing it ----------------------------------------------------------------------------------------------
 
@@ -144,14 +138,16 @@ class Publisher:
         since = 0 if plan.previous is None else plan.previous.watermark.ids.get("entry_version", 0)
         kanon = self._anonymised(plan)
         patients = plan.patients if kanon is None else sorted({*plan.patients, *kanon[1]})
-        for start in range(0, len(patients), BATCH):
-            batch = patients[start : start + BATCH]
-            persons = self._batch(plan, batch, chunks)
-            pseudonyms.extend(p.pseudonym for p in persons.values())
-            retracted += sum(1 for p in persons.values() for version in p.retracted if version > since)
+        batches = [patients[start : start + self.batch] for start in range(0, len(patients), self.batch)]
+        job = BatchJob(self.keys, self.policy, plan.mark, tuple(plan.specs), since)
+        for ids, part in zip(batches, run_batches(self.engine, job, batches, self.workers), strict=True):
+            for name, tables in part.tables.items():
+                chunks[name].extend(tables)
+            pseudonyms.extend(part.pseudonyms)
+            retracted += part.retracted
             if on_batch:
-                on_batch(len(batch))
-        tables = {spec.name: _concat(chunks[spec.name], spec.schema) for spec in plan.specs}
+                on_batch(len(ids))
+        tables = {spec.name: concat(chunks[spec.name], spec.schema) for spec in plan.specs}
         whole: set[str] = set()  # tables written whole even by an incremental publish
         if kanon is not None and self.policy.k_anonymity is not None:
             done = kanon[0]
@@ -187,43 +183,13 @@ class Publisher:
         before = anonymised(patient_rows(self.engine, plan.previous.watermark, self.keys, self.policy), self.policy)
         return now, set(now.removed | before.removed) | now.moved(before)
 
-    def _batch(self, plan: Plan, ids: list[int], chunks: dict[str, list[pa.Table]]) -> dict[int, Person]:
-        with self.engine.connect() as connection:
-            patients = source.patients(connection, plan.mark, ids)
-            dictionaries = {m: load_module(m) for m in sorted({p.module for p in patients})}
-            entries = list(source.entries(connection, plan.mark, ids))
-            persons = people(patients, entries, source.identifiers(connection, plan.mark, ids), dictionaries,
-                             self.keys, self.policy)
-            digests = [str(e.values["attachment_sha256"]) for e in entries
-                       if e.section == "documents" and e.values.get("attachment_sha256")]
-            texts = source.document_texts(connection, plan.mark, digests)
-        builder = Builder(self.keys, self.policy, texts)
-        specs = {spec.name: spec for spec in plan.specs}
-        if self.policy.k_anonymity is None:  # else the whole table is built apart (publish_kanon)
-            chunks[PATIENT].append(builder.patients(specs[PATIENT], persons.values()))
-        for module, members in group_by_module(persons).items():
-            self._module_rows(builder, dictionaries[module], specs, members, chunks)
-            for table in self._derived(module, members):
-                chunks[table.name].append(builder.derived(specs[table.name], table.rows, members))
-        return persons
-
-    def _module_rows(self, builder: Builder, dictionary: Dictionary, specs: dict[str, TableSpec],
-                     members: dict[int, Person], chunks: dict[str, list[pa.Table]]) -> None:
-        entries = by_section(members.values())
-        for spec in module_specs(dictionary, self.policy):
-            chunks[spec.name].append(builder.section(specs[spec.name], dictionary, entries.get(spec.section or "", [])))
-
-
-def _concat(tables: list[pa.Table], schema: pa.Schema) -> pa.Table:
-    if not tables:
-        return schema.empty_table()
-    return pa.concat_tables(tables).combine_chunks()
-
 
 def publish(store: Any, target: str | None = None, policy: Policy | None = None, *, full: bool = False,
             user: str | None = None, on_plan: Callable[[Plan], None] | None = None,
-            on_batch: Callable[[int], None] | None = None) -> PublishResult:
+            on_batch: Callable[[int], None] | None = None, workers: int | None = None) -> PublishResult:
     """Publish the clinical store `store` into the analysis store at `target` (None: the default DuckDB file).
+
+    `workers` processes de-identify the batches (None: one per core; a run of one batch stays in this process).
 
     One audit event records the run (action "publish", counts only), whatever its outcome, as the store's acting
     user (else `user`, else no one named).
@@ -231,7 +197,8 @@ def publish(store: Any, target: str | None = None, policy: Policy | None = None,
     from oncobank.engine.sinks import open_sink
 
     sink = open_sink(target)
-    publisher = Publisher(store.engine, policy or Policy(), modules=[store.dictionary.name])
+    publisher = Publisher(store.engine, policy or Policy(), modules=[store.dictionary.name],
+                          workers=default_workers() if workers is None else workers)
     result = PublishResult(None, full, "not started", 0, 0, target=sink.target.describe())
     outcome = "failed"
     try:
