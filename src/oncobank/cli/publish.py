@@ -27,6 +27,9 @@ RecipientOption = Annotated[Path | None, typer.Option(
     "--recipient", help="The central platform's public key (PEM, from `oncobank central keygen`).")]
 SigningOption = Annotated[Path | None, typer.Option(
     "--signing-key", help="This node's private signing key (from `oncobank central keygen --signing`).")]
+WorkersOption = Annotated[int | None, typer.Option(
+    "--workers", min=1, help="Processes that de-identify the patients, 2,000 at a time (default: one per core; a "
+                             "publish of fewer patients runs in one).", show_default=False)]
 
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("Publish {number}: {kind}", "Публикация {number}: {kind}"),
@@ -75,6 +78,7 @@ def publish_command(
     centre: CentreOption = None,
     recipient: RecipientOption = None,
     signing_key: SigningOption = None,
+    workers: WorkersOption = None,
     as_json: JsonOption = False,
     lang: LangOption = "en",
 ) -> None:
@@ -105,7 +109,7 @@ def publish_command(
     try:
         with progress(err) as bar:
             task = bar.add_task(word("progress", lang), total=None)
-            result = publish(store, to, policy, full=full,
+            result = publish(store, to, policy, full=full, workers=workers,
                              on_plan=lambda plan: bar.update(task, total=len(plan.patients)),
                              on_batch=lambda n: bar.advance(task, n))
     except (EngineError, StoreError) as exc:

@@ -96,6 +96,13 @@ class Builder:
         self.keys, self.policy, self.dates = keys, policy, Dates(policy)
         self.texts = texts or {}
         self._year_only = policy.dates == "year"
+        self._entry_keys: dict[int, str] = {}  # the batch's entries are keyed in the section and the derived tables
+
+    def entry_key(self, entry_id: int) -> str:
+        found = self._entry_keys.get(entry_id)
+        if found is None:
+            found = self._entry_keys[entry_id] = self.keys.entry_key(entry_id)
+        return found
 
     def text(self, value: Any, person: Person) -> str | None:
         if value is None or value == "":
@@ -112,7 +119,7 @@ class Builder:
         entries = [entry for _, entry in rows]
         shifts = [person.shift for person in persons]
         out: dict[str, Any] = {KEY: [p.pseudonym for p in persons], CENTRE: [p.row.centre for p in persons],
-                               ENTRY_KEY: [self.keys.entry_key(e.entry_id) for e in entries],
+                               ENTRY_KEY: [self.entry_key(e.entry_id) for e in entries],
                                ENTRY_DATE: self.dates.column([e.entry_date for e in entries], shifts)}
         documents = [self.texts.get(str(e.values.get("attachment_sha256"))) for e in entries]
         for column in spec.columns[len(out):]:
@@ -146,7 +153,7 @@ class Builder:
         rows: dict[str, list[Any]] = {KEY: [p.pseudonym for p in who], CENTRE: [p.row.centre for p in who]}
         converters: dict[str, Callable[[Any, Person], Any]] = {
             "date": lambda v, p: self.dates.one(v, p.shift),
-            "entry": lambda v, p: None if _missing(v) else self.keys.entry_key(int(v)),
+            "entry": lambda v, p: None if _missing(v) else self.entry_key(int(v)),
             "age": lambda v, p: None if _missing(v) else min(int(v), self.policy.top_age),
         }
         for column in spec.columns[len(rows):]:
