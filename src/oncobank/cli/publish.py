@@ -28,8 +28,8 @@ RecipientOption = Annotated[Path | None, typer.Option(
 SigningOption = Annotated[Path | None, typer.Option(
     "--signing-key", help="This node's private signing key (from `oncobank central keygen --signing`).")]
 WorkersOption = Annotated[int | None, typer.Option(
-    "--workers", min=1, help="Processes that de-identify the patients, 2,000 at a time (default: one per core; a "
-                             "publish of fewer patients runs in one).", show_default=False)]
+    "--workers", min=1, help="Processes that de-identify the patients, 2,000 at a time (default: one per core, at "
+                             "most 8; a publish of fewer patients runs in one).", show_default=False)]
 
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("Publish {number}: {kind}", "Публикация {number}: {kind}"),

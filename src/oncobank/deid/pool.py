@@ -22,10 +22,12 @@ from sqlalchemy.engine import URL
 
 from oncobank.deid.batch import BatchJob, BatchRows
 
+MOST = 8  # each worker holds a batch and its own scrubber models in memory
+
 
 def default_workers() -> int:
-    """One worker per core."""
-    return os.cpu_count() or 1
+    """One worker per core this process may run on, at most MOST."""
+    return max(1, min(len(os.sched_getaffinity(0)), MOST))
 
 
 def shareable(url: URL) -> bool:
