@@ -136,3 +136,62 @@ def test_stage_and_time_to_progression(store, build) -> None:  # type: ignore[no
     # Last course 2021-09-01; the PD of 2021-06-01 came before it; next PD 2022-12-01: 456 days later.
     assert (ttp["last_course"], ttp["progression_date"], ttp["days"], ttp["event"]) == (
         "2021-09-01", "2022-12-01", 456, True)
+
+
+def test_one_patient_without_frames_agrees_with_the_frame_based_refresh(store, build, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`derived.stale_one` and `derived.current` (a patient's page, plain Python over her rows) against `stale`,
+    `refresh` and `latest` (frames): no fact yet, all current, an input edited or retracted, an entry in a section
+    no fact reads, other RAIR settings, a patient with no entries in any input section, and a stored fact from
+    other rules newer than the current one."""
+    from oncobank.diseases.thyroid.settings import default_path, load_settings
+
+    kinds = ["rair", "stage", "activity", "recist", "rai_to_progression"]
+    text = default_path().read_text(encoding="utf-8").replace("      value: 600\n", "      value: 500\n", 1)
+    (tmp_path / "study.yaml").write_text(text, encoding="utf-8")
+    study = load_settings(tmp_path / "study.yaml")
+    rich = build(therapy("2015-06-01", activity=300), therapy("2016-06-01", activity=250),
+                 imaging("2016-01-10", recist_response="SD"), follow_up("2017-01-10", "structural_incomplete"))
+    bare = build()  # demographics only: every fingerprint but the stage's is 0
+    with store.session() as s:
+        pids = {rid: store.patient_id(s, rid) for rid in (rich, bare)}
+
+    def agree(settings=None) -> dict[str, dict[str, int]]:  # type: ignore[no-untyped-def]
+        out = {}
+        for rid, pid in pids.items():
+            frames = {k: {int(p): int(v) for p, v in series.items()}
+                      for k, series in derived.stale(store.engine, kinds, [pid], settings).items()}
+            one = derived.stale_one(store.engine, pid, kinds, settings)
+            assert one == {k: v[pid] for k, v in frames.items() if pid in v}, rid
+            out[rid] = one
+        return out
+
+    def same_facts(settings=None) -> None:  # type: ignore[no-untyped-def]
+        for rid, pid in pids.items():
+            got = derived.current(store.engine, pid, kinds, settings)
+            assert got == {k: derived.latest(store.engine, k, [rid], settings).get(rid) for k in kinds}, rid
+
+    first = agree()
+    assert set(first[rich]) == set(first[bare]) == set(kinds)  # nothing computed yet
+    assert first[bare]["rair"] == 0 and first[bare]["stage"] > 0
+    same_facts()  # computes them, as the page does
+    assert agree() == {rich: {}, bare: {}}
+    same_facts()
+
+    course = _entry_ids(store, rich, "radioiodine")[-1]
+    store.edit_entry(course, 1, therapy("2016-06-01", activity=350)[2], user="dr_ivanova", reason="corrected",
+                     entry_date="2016-06-01", facility="MF-1")
+    assert set(agree()[rich]) == {"rair", "activity", "rai_to_progression"}
+    same_facts()
+    store.add_entry(rich, "laboratory", {"tg": 2.5}, user="dr_ivanova", entry_date="2017-02-01")
+    assert agree() == {rich: {}, bare: {}}  # no fact reads the laboratory section
+
+    assert {rid: set(todo) for rid, todo in agree(study).items()} == {rich: {"rair"}, bare: {"rair"}}  # RAIR only
+    same_facts(study)
+    # The newest stored RAIR fact is now the study's: under the default settings it is stale again.
+    assert set(agree()[rich]) == {"rair"} and set(agree()[bare]) == {"rair"}
+    same_facts()
+
+    store.retract_entry(_entry_ids(store, rich, "follow_up")[0], 1, user="dr_ivanova", reason="wrong patient")
+    assert set(agree()[rich]) == {"rair", "rai_to_progression"}
+    same_facts()
+    assert agree() == {rich: {}, bare: {}}

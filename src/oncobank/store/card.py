@@ -95,15 +95,19 @@ class PatientCard:
 
 def read_card(store: ClinicalStore, registry_id: str, *, user: str) -> PatientCard:
     """All of a patient's entries, undated sections first, then by date; the read is audited."""
+    return open_card(store, registry_id, user=user)[1]
+
+
+def open_card(store: ClinicalStore, registry_id: str, *, user: str) -> tuple[int, PatientCard]:
+    """`read_card` with the patient's store id, for a page that reads more of her (no second look-up)."""
     with store.session() as s:
         uid = store.user_id(s, user)
-        card = _load(s, registry_id)
-        pid = s.scalar(select(Patient.id).where(Patient.registry_id == registry_id))
+        pid, card = _load(s, registry_id)
         audit.record(s, "read", uid, pid, what="patient_card")
-        return card
+        return pid, card
 
 
-def _load(s: Session, registry_id: str) -> PatientCard:
+def _load(s: Session, registry_id: str) -> tuple[int, PatientCard]:
     row = s.execute(
         select(Patient.id, Patient.module, Centre.code)
         .join(Centre, Centre.id == Patient.centre_id)
@@ -159,7 +163,7 @@ def _load(s: Session, registry_id: str) -> PatientCard:
         for a in s.scalars(select(Attachment).where(Attachment.patient_id == pid).order_by(Attachment.id))
     ]
     ordered = sorted(entries.values(), key=_chronological)
-    return PatientCard(registry_id, module, centre, identifiers, ordered, attachments)
+    return pid, PatientCard(registry_id, module, centre, identifiers, ordered, attachments)
 
 
 def _chronological(entry: EntryView) -> tuple[int, date, int]:

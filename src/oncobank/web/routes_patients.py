@@ -16,9 +16,9 @@ from starlette.concurrency import run_in_threadpool
 from oncobank.store import accounts, audit, queries
 from oncobank.store.access import AccessDenied, Actor, Permission
 from oncobank.store.attachments import MAX_BYTES, attach
-from oncobank.store.card import read_card
+from oncobank.store.card import open_card
 from oncobank.store.errors import RuleViolation
-from oncobank.store.models import Centre, Patient
+from oncobank.store.models import Centre
 from oncobank.web import patient_labels, query_labels  # noqa: F401  (registers the pages' labels)
 from oncobank.web.deps import requires, web_of
 from oncobank.web.forms import ORDER, typed_date
@@ -84,11 +84,10 @@ def patient_page(request: Request, registry_id: str, actor: Reader, saved: int |
     store = web_of(request).store
     lang = lang_of(request)
     accounts.require_reach(store, actor, patient=registry_id)
-    card = read_card(store, registry_id, user=actor.username)
+    pid, card = open_card(store, registry_id, user=actor.username)
     hook = disease_hook(card.module)
     summary = None
     with store.session() as s:
-        pid = s.scalar(select(Patient.id).where(Patient.registry_id == registry_id))
         queried = queries.markers(s, patient_id=pid)
     if hook is not None:
         summary = hook.summary(store, registry_id, pid, actor.username, lang)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Engine, and_, func, insert, select
+from sqlalchemy import Connection, Engine, and_, func, insert, or_, select
 
 from oncobank.diseases.thyroid import facts, rair, recist
 from oncobank.diseases.thyroid.entries import patients, read_section
@@ -187,6 +187,78 @@ def latest(engine: Engine, kind: str, registry_ids: Iterable[str] | None = None,
         query = query.where(Patient.registry_id.in_(named))
     with engine.connect() as connection:
         return {rid: result for rid, result, _ in connection.execute(query)}
+
+
+def current(engine: Engine, patient_id: int, kinds: Iterable[str],
+            settings: Settings | None = None) -> dict[str, dict[str, Any] | None]:
+    """One patient's current fact of each kind (None: none computed), as `refresh(engine, kinds, only=[patient_id])`
+    then `latest` give it, for a patient's page.
+
+    Plain Python over the patient's few rows: two queries when every fact is current (the common case), no frames;
+    only a fact found stale is recomputed, by `refresh`, and read again.
+    """
+    kinds = list(kinds)
+    with engine.connect() as connection:
+        todo, found = _check_one(connection, patient_id, kinds, settings)
+    if todo:
+        refresh(engine, list(todo), only=[patient_id], settings=settings)
+    again = kinds if todo is None else list(todo)  # another module's patient: nothing computed, the stored facts
+    if again:
+        with engine.connect() as connection:
+            found.update(_newest_one(connection, patient_id, again, settings))
+    return {kind: found.get(kind) for kind in kinds}
+
+
+def stale_one(engine: Engine, patient_id: int, kinds: Iterable[str],
+              settings: Settings | None = None) -> dict[str, int]:
+    """`stale(engine, kinds, [patient_id], settings)` for one patient without pandas: kind -> fingerprint of each
+    kind whose fact is missing, out of date or from other rules (empty for a patient of another module)."""
+    with engine.connect() as connection:
+        todo, _ = _check_one(connection, patient_id, list(kinds), settings)
+    return todo or {}
+
+
+def _check_one(connection: Connection, patient_id: int, kinds: list[str], settings: Settings | None
+               ) -> tuple[dict[str, int] | None, dict[str, dict[str, Any]]]:
+    """The stale kinds of one patient with their fingerprints, and the results of the current ones (None instead of
+    the stale kinds: the patient is not of this module). The same tests as `fingerprints`, `stored` and `stale`."""
+    sections = sorted({s for k in kinds for s in KINDS[k]})
+    highest: dict[str | None, int | None] = dict(connection.execute(  # one row (None, None) with no entries at all
+        select(Entry.section, func.max(EntryVersion.id))
+        .select_from(Patient)
+        .outerjoin(Entry, and_(Entry.patient_id == Patient.id, Entry.section.in_(sections)))
+        .outerjoin(EntryVersion, EntryVersion.entry_id == Entry.id)
+        .where(Patient.id == patient_id, Patient.module == MODULE)
+        .group_by(Entry.section)).all())
+    if not highest:
+        return None, {}
+    latest_ids = (select(func.max(DerivedFact.id))
+                  .where(DerivedFact.patient_id == patient_id, DerivedFact.kind.in_(kinds))
+                  .group_by(DerivedFact.kind))
+    stored_now = {kind: (version, rule, result) for kind, version, rule, result in connection.execute(
+        select(DerivedFact.kind, DerivedFact.input_version, DerivedFact.rules, DerivedFact.result)
+        .where(DerivedFact.id.in_(latest_ids)))}
+    todo: dict[str, int] = {}
+    fresh: dict[str, dict[str, Any]] = {}
+    for kind in kinds:
+        fingerprint = max((highest.get(s) or 0 for s in KINDS[kind]), default=0)
+        known = stored_now.get(kind)
+        if known is not None and known[0] == fingerprint and known[1] == rules(kind, settings):
+            fresh[kind] = known[2]
+        else:
+            todo[kind] = fingerprint
+    return todo, fresh
+
+
+def _newest_one(connection: Connection, patient_id: int, kinds: list[str],
+                settings: Settings | None) -> dict[str, dict[str, Any]]:
+    """One patient's newest fact of each kind computed under the current rules (`latest` for one patient)."""
+    newest = (select(func.max(DerivedFact.id))
+              .where(DerivedFact.patient_id == patient_id,
+                     or_(*(and_(DerivedFact.kind == k, DerivedFact.rules == rules(k, settings)) for k in kinds)))
+              .group_by(DerivedFact.kind))
+    return dict(connection.execute(select(DerivedFact.kind, DerivedFact.result).where(DerivedFact.id.in_(newest)))
+                .all())
 
 
 def history(engine: Engine, kind: str, registry_id: str) -> list[dict[str, Any]]:

@@ -35,10 +35,9 @@ STATUSES: dict[str, tuple[str, str]] = {"refractory": RESULT[True], "not_refract
 def summary(store: ClinicalStore, registry_id: str, patient_id: int, user: str, lang: str) -> dict[str, Any]:
     """RAIR of one patient, recomputed first if its entries changed; the read is audited."""
     settings = default_settings()
-    derived.refresh(store.engine, ["rair", "stage", "activity"], only=[patient_id], settings=settings)
-    found = {k: derived.latest(store.engine, k, [registry_id], settings).get(registry_id)
-             for k in ("rair", "stage", "activity")}
-    reads.record_patient_reads(store, user, [registry_id], "thyroid_facts", kinds=["rair"])
+    # The single patient's facts without frames: recomputed only when stale, as `derived.refresh` then `latest`.
+    found = derived.current(store.engine, patient_id, ("rair", "stage", "activity"), settings)
+    reads.record_patient_read(store, user, patient_id, "thyroid_facts", kinds=["rair"])
     rair = found["rair"]
     if rair is None:
         return {"title": word("rair", lang), "status": None, "text": fact("none", lang),

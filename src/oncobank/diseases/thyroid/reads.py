@@ -28,6 +28,14 @@ def record_patient_reads(store: ClinicalStore, user: str, registry_ids: Iterable
     return len(pids)
 
 
+def record_patient_read(store: ClinicalStore, user: str, patient_id: int, what: str, **details: Any) -> None:
+    """`record_patient_reads` for one patient whose id the caller has already (a patient's page)."""
+    uid = store.known_user(user)
+    with store.session() as s:
+        audit.record_many(s, [{"user_id": uid, "action": "read", "patient_id": patient_id, "entry_id": None,
+                               "details": {"what": what, **details}}])
+
+
 def record_aggregate_read(store: ClinicalStore, user: str, what: str, patients: int, **details: Any) -> None:
     """One `read` event with no patient, for counts over `patients` patients in which no patient is shown."""
     uid = store.known_user(user)
