@@ -190,6 +190,8 @@ def publish(store: Any, target: str | None = None, policy: Policy | None = None,
     """Publish the clinical store `store` into the analysis store at `target` (None: the default DuckDB file).
 
     `workers` processes de-identify the batches (None: one per core; a run of one batch stays in this process).
+    They are spawned, so a script that calls this with more than one guards its top level with
+    `if __name__ == "__main__":`, as for any multiprocessing code.
 
     One audit event records the run (action "publish", counts only), whatever its outcome, as the store's acting
     user (else `user`, else no one named).
