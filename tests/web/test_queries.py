@@ -200,7 +200,8 @@ def test_catching_up_more_patients_than_the_server_can_lock_one_by_one(web_store
     if not store_url.startswith("postgresql"):
         pytest.skip("SQLite takes no advisory locks")
     with web_store.session() as s:
-        centre, user = s.execute(select(Centre.id, User.id).where(Centre.code == "C01", User.username == "admin")).one()
+        centre = s.scalar(select(Centre.id).where(Centre.code == "C01"))
+        user = s.scalar(select(User.id).where(User.username == "admin"))
         s.execute(insert(Patient), [{"registry_id": f"TH-{i:06d}", "module": "thyroid", "centre_id": centre,
                                      "created_by": user} for i in range(1, 30_001)])
     with web_store.session() as s:
